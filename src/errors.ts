@@ -1,0 +1,88 @@
+/**
+ * Why an upload step failed. Callers branch on `code`; `retryable` says whether the Upload's
+ * retry policy may try again.
+ *
+ * - `network`: no response (connection refused, reset, DNS); retryable.
+ * - `timeout`: no progress within the stall timeout; retryable.
+ * - `http-status`: the server answered with a status the protocol does not expect; `status` is set.
+ *   Retryable for 408, 429 and 5xx.
+ * - `malformed-response`: a header the protocol needs is missing or not valid structured-field
+ *   syntax (for example `Upload-Offset: -5`).
+ * - `offset-invalid`: the server's offset is beyond the source's size, or went backwards.
+ * - `length-mismatch`: the server's `Upload-Length` differs from the source's size.
+ * - `location-missing`: a creation response without `Location`.
+ * - `location-refused`: a `Location` on an origin the options do not allow.
+ * - `location-changed`: two `Location`s for one request differ.
+ * - `too-large`: the source exceeds the server's `max-size`.
+ * - `upload-gone`: the upload resource answers 404/410 and restarting was turned off.
+ * - `upload-failed`: the server completed the upload with an error status (`Upload-Complete: ?1`).
+ * - `source-changed`: the file differs from the one the stored upload was made from.
+ * - `source-error`: the source could not be read.
+ * - `locked`: another tab or process is uploading the same file.
+ * - `aborted`: `abort()` was called or the signal fired.
+ */
+export type UploadErrorCode =
+  | 'network'
+  | 'timeout'
+  | 'http-status'
+  | 'malformed-response'
+  | 'offset-invalid'
+  | 'length-mismatch'
+  | 'location-missing'
+  | 'location-refused'
+  | 'location-changed'
+  | 'too-large'
+  | 'upload-gone'
+  | 'upload-failed'
+  | 'source-changed'
+  | 'source-error'
+  | 'locked'
+  | 'aborted'
+
+/** Options of {@link UploadError}. */
+export interface UploadErrorOptions {
+  /** HTTP status of the response that caused the error, when there was one. */
+  status?: number
+  /** Whether retrying can help. Default: true for `network` and `timeout`, and for 408/429/5xx. */
+  retryable?: boolean
+  /** The underlying error. */
+  cause?: unknown
+  /** Seconds the server asked to wait (`Retry-After`), when it did. */
+  retryAfter?: number
+}
+
+/** The one error type the SDK throws and emits. */
+export class UploadError extends Error {
+  override readonly name = 'UploadError'
+  /** What went wrong; stable across versions. */
+  readonly code: UploadErrorCode
+  /** HTTP status, when a response caused the error. */
+  readonly status: number | undefined
+  /** Whether the retry policy may try again. */
+  readonly retryable: boolean
+  /** Seconds from the server's `Retry-After`, when present. */
+  readonly retryAfter: number | undefined
+
+  /**
+   * @param code what went wrong
+   * @param message a sentence for people; never contains the upload URL
+   * @param options status, retryable, cause, retryAfter
+   */
+  constructor(code: UploadErrorCode, message: string, options: UploadErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.status = options.status
+    this.retryAfter = options.retryAfter
+    this.retryable = options.retryable ?? defaultRetryable(code, options.status)
+  }
+}
+
+/** Whether a status is worth retrying: 408, 429 and every 5xx. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || (status >= 500 && status <= 599)
+}
+
+function defaultRetryable(code: UploadErrorCode, status: number | undefined): boolean {
+  if (code === 'network' || code === 'timeout') return true
+  return code === 'http-status' && status !== undefined && isRetryableStatus(status)
+}

@@ -1,0 +1,112 @@
+/**
+ * Options and events of an Upload. The types are the documentation: each option says its default.
+ * @module
+ */
+import type { UploadError } from './errors'
+import type { HeaderMap, HttpResponse, Protocol, RequestDescription, Transport, UrlSource } from './types'
+
+/** Retry policy, handed to p-retry. */
+export interface RetryOptions {
+  /** Retries after the first attempt before the upload fails. Default: 8. */
+  retries?: number
+  /** First backoff delay in ms. Default: 500. */
+  minTimeout?: number
+  /** Largest backoff delay in ms. Default: 30_000. */
+  maxTimeout?: number
+  /** Backoff growth per retry. Default: 2. */
+  factor?: number
+  /** Multiply each delay by a random factor in [1, 2) (jitter). Default: true. */
+  randomize?: boolean
+}
+
+/** Headers for every request, or a function that returns them per request (e.g. a fresh token). */
+export type HeadersOption = HeaderMap | ((request: RequestDescription) => HeaderMap | Promise<HeaderMap>)
+
+/** Options of `new Upload(source, options)`. */
+export interface UploadOptions {
+  /**
+   * Where uploads are created (absolute, or relative to the page in browsers).
+   * Required unless `url` is given.
+   * @example '/uploads'
+   */
+  endpoint?: string
+  /** An existing upload resource to continue (skips creation; HEAD first). */
+  url?: string
+  /** `'ietf'` (the newest draft, interop version 8) or a Protocol object. Default: `'ietf'`. */
+  protocol?: 'ietf' | Protocol
+  /**
+   * Largest number of bytes per request. `Infinity` sends one request: resumable in Node through
+   * the 104's `Location`; in browsers the upload URL is first obtained with an empty creation
+   * request. Server limits (`max-append-size`) still split it. Default: 8 MiB.
+   */
+  chunkSize?: number
+  /** Extra headers (e.g. authorization). Sent only to the endpoint's origin and `allowedOrigins`. */
+  headers?: HeadersOption
+  /** User metadata, stored with the record and given to the protocol. Default: `{}`. */
+  metadata?: Record<string, string>
+  /** Retry policy. Default: 8 retries, 500 ms doubling to 30 s, with jitter. */
+  retry?: RetryOptions
+  /**
+   * `'xhr'` (browser default: upload progress), `'fetch'`, `'node-http'` (Node default: sees the
+   * 104), or a Transport.
+   */
+  transport?: 'xhr' | 'fetch' | 'node-http' | Transport
+  /** Aborts the upload like `abort()` (without terminating it on the server). */
+  signal?: AbortSignal
+  /**
+   * Origins (e.g. `'https://uploads.example.com'`) an upload `Location` may point to besides the
+   * endpoint's own. A `Location` elsewhere fails with `location-refused`. Default: `[]`.
+   */
+  allowedOrigins?: string[]
+  /**
+   * What to do when a known upload URL answers 404/410: start a fresh upload (true) or fail with
+   * `upload-gone` (false). Default: true.
+   */
+  restartOnGone?: boolean
+  /**
+   * Abort a request, then retry, when it made no progress for this many ms (no body byte accepted,
+   * no response). Applies to transports that report upload progress and to requests without a
+   * body. 0 turns it off. Default: 30_000.
+   */
+  stallTimeout?: number
+}
+
+/** The states of an upload. */
+export type UploadState = 'idle' | 'creating' | 'uploading' | 'paused' | 'retrying' | 'complete' | 'failed' | 'aborted'
+
+/** Byte counts of a progress event. */
+export interface UploadProgress {
+  /** Bytes handed to the network so far in this attempt, counted from 0 of the file. */
+  bytesSent: number
+  /** Bytes the server has confirmed it stores. Never decreases. */
+  bytesAcked: number
+  /** Size of the source, when known. */
+  bytesTotal: number | undefined
+}
+
+/** What `start()` resolves with. */
+export interface UploadResult {
+  /** The upload resource URL (or the final `Location`). */
+  url: string
+  /**
+   * The target resource's final response. When the final response was lost and the server
+   * reported completion through HEAD, this is the HEAD response.
+   */
+  response: HttpResponse
+}
+
+/** Events of an Upload, by name (`upload.on(name, handler)`). */
+export type UploadEvents = {
+  /** The upload URL became known, and how. */
+  url: { url: string; via: UrlSource }
+  /** Bytes moved or were acknowledged. */
+  progress: UploadProgress
+  /** The state changed. */
+  state: { state: UploadState; previous: UploadState }
+  /** Attempt `attempt` failed; after the backoff (and `Retry-After`) the upload asks for the offset and goes on. */
+  retry: { attempt: number; retriesLeft: number; error: UploadError }
+  /** The server acknowledged the bytes `[start, end)`. */
+  chunk: { start: number; end: number }
+  /** The upload failed for good (also rejects `start()`). */
+  error: UploadError
+}

@@ -1,0 +1,74 @@
+/**
+ * Protocol-neutral rules about server limits ({@link UploadLimits}): how big the next request may
+ * be, whether a source fits at all, and whether an upload resource has expired. Pure functions.
+ * @module
+ */
+import { UploadError } from '../errors'
+import type { UploadLimits } from '../types'
+
+/** Input of {@link planChunk}. */
+export interface ChunkPlanInput {
+  /** Where the next request starts (the server's offset). */
+  offset: number
+  /** Total size of the source, or undefined while unknown (a stream). */
+  size: number | undefined
+  /** Preferred bytes per request; `Infinity` for one request carrying everything. */
+  chunkSize: number
+  /** What the server announced (`Upload-Limit`). */
+  limits: UploadLimits
+  /**
+   * True when the caller already knows this request ends the upload (it carries
+   * `Upload-Complete: ?1`), which exempts it from `minAppendSize`. Default: derived from `size`.
+   */
+  final?: boolean
+}
+
+/**
+ * The end offset (exclusive) of the next creation or append request.
+ *
+ * - Never more than `chunkSize` (rounded down) or `limits.maxAppendSize` bytes, never past a
+ *   known `size`.
+ * - At least `limits.minAppendSize` bytes, even when `chunkSize` is smaller (the server's MUST
+ *   beats the caller's preference), except for the request that ends the upload (a known `size`
+ *   reached, or `final`), which may be smaller. When the server's minimum is larger than its
+ *   maximum, the maximum wins: sending too little can be answered, sending too much cannot be
+ *   taken back.
+ * - At least one byte while bytes remain, so that a plan always makes progress.
+ * - `Infinity` when neither the size, the chunk size nor a limit bounds the request: send the
+ *   rest of the source.
+ *
+ * @example
+ * planChunk({ offset: 0, size: 100, chunkSize: 40, limits: { maxAppendSize: 30 } }) // 30
+ * planChunk({ offset: 90, size: 100, chunkSize: 40, limits: { minAppendSize: 20 } }) // 100
+ */
+export function planChunk(input: ChunkPlanInput): number {
+  const { offset, size, chunkSize, limits } = input
+  if (!(chunkSize >= 1)) throw new RangeError(`chunkSize must be at least 1: ${chunkSize}`)
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer: ${offset}`)
+  // The server's limits are MUSTs and beat the caller's chunk size; its maximum beats its minimum.
+  const serverMax = Math.max(1, limits.maxAppendSize ?? Infinity)
+  const serverMin = Math.min(serverMax, limits.minAppendSize ?? 0)
+  const remaining = size === undefined ? Infinity : Math.max(0, size - offset)
+  let length = Math.min(Math.floor(chunkSize), serverMax, remaining)
+  if (length < serverMin && length < remaining && input.final !== true) length = Math.min(serverMin, remaining)
+  return offset + length
+}
+
+/**
+ * Whether a source of `size` bytes can be uploaded under `limits`: a `too-large` UploadError
+ * (not retryable) when the size is known and exceeds `maxSize`, otherwise undefined.
+ */
+export function checkSize(size: number | undefined, limits: UploadLimits): UploadError | undefined {
+  if (size === undefined || limits.maxSize === undefined || size <= limits.maxSize) return undefined
+  return new UploadError('too-large', `the upload is ${size} bytes, the server accepts at most ${limits.maxSize}`, {
+    retryable: false,
+  })
+}
+
+/**
+ * Whether the upload resource has expired at `now` (ms since the epoch), so that the client
+ * should no longer use it. False when no expiry is known.
+ */
+export function isExpired(limits: UploadLimits, now: number): boolean {
+  return limits.expiresAt !== undefined && now >= limits.expiresAt
+}

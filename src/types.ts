@@ -1,0 +1,251 @@
+/**
+ * The contracts between the layers: a Protocol describes requests and reads responses (no I/O),
+ * a Transport performs one request, a Source hands out byte ranges, a Store keeps records.
+ * @module
+ */
+import type { UploadError } from './errors'
+
+/** Header names in lower case mapped to their values. */
+export type HeaderMap = Record<string, string>
+
+/** HTTP methods the protocols use. */
+export type HttpMethod = 'POST' | 'PUT' | 'PATCH' | 'HEAD' | 'GET' | 'DELETE' | 'OPTIONS'
+
+/** A request as a protocol describes it: which bytes of the source go in the body, not the bytes. */
+export interface RequestDescription {
+  /** HTTP method. */
+  method: HttpMethod
+  /** Absolute URL. */
+  url: string
+  /** Headers the protocol requires, names in lower case. The Upload adds the user's headers. */
+  headers: HeaderMap
+  /** Byte range `[start, end)` of the source to send as the body, or null for no body. */
+  body: { start: number; end: number } | null
+}
+
+/** A final (non-1xx) response as a transport hands it back. */
+export interface HttpResponse {
+  /** Status code. */
+  status: number
+  /** Headers, names in lower case; repeated fields joined with `, `. */
+  headers: HeaderMap
+  /** The response body as text (at most the transport's cap, 1 MiB by default). */
+  body: string
+}
+
+/** An informational (1xx) response, seen only by transports that can see them (node-http). */
+export interface InterimResponse {
+  /** Status code, 100..199. */
+  status: number
+  /** Headers, names in lower case. */
+  headers: HeaderMap
+}
+
+/** What a body can be when it reaches a transport. */
+export type RequestBody = Blob | Uint8Array | AsyncIterable<Uint8Array>
+
+/** One request for a transport: a description plus the bytes of its body. */
+export interface TransportRequest {
+  /** HTTP method. */
+  method: HttpMethod
+  /** Absolute URL. */
+  url: string
+  /** All headers to send, names in lower case. */
+  headers: HeaderMap
+  /** The body, or null. */
+  body: RequestBody | null
+  /** Length of the body in bytes (sent as Content-Length); 0 when body is null. */
+  bodyLength: number
+}
+
+/** Per-request options for a transport. */
+export interface SendOptions {
+  /** Aborts the request; the transport then rejects with an `aborted` UploadError. */
+  signal: AbortSignal
+  /** Called as body bytes leave (best effort; XHR and node-http report it, fetch does not). */
+  onUploadProgress?: (bytesSent: number) => void
+  /** Called for each 1xx response the transport can see, as soon as it arrives. */
+  onInterim?: (response: InterimResponse) => void
+}
+
+/** Performs one HTTP request. Only I/O: no retries, no protocol rules. */
+export interface Transport {
+  /** Transport name, for events and diagnostics. */
+  readonly name: string
+  /** Whether `onInterim` can ever fire (true for node-http, false in browsers). */
+  readonly seesInterimResponses: boolean
+  /**
+   * Sends the request and resolves with the final response. Rejects with an UploadError:
+   * `network` when no response arrived, `aborted` when the signal fired.
+   */
+  send(request: TransportRequest, options: SendOptions): Promise<HttpResponse>
+}
+
+/** Bytes of a source, read lazily: never the whole file. */
+export interface Source {
+  /** Total size in bytes, or undefined while a stream's end has not been reached. */
+  readonly size: number | undefined
+  /** Name, type and lastModified when known, for fingerprints and Content-Disposition. */
+  readonly name?: string
+  /** Media type when known. */
+  readonly type?: string
+  /** Last-modified time in ms since the epoch, when known. */
+  readonly lastModified?: number
+  /**
+   * The bytes `[start, end)` (end is clipped to the size once it is known). Rejects with a
+   * `source-error` UploadError when the range can no longer be supplied (a stream already past it).
+   */
+  slice(start: number, end: number): Promise<SourceChunk>
+  /** Releases files or readers. */
+  close(): Promise<void>
+}
+
+/** A range of a source: its body and its exact length. */
+export interface SourceChunk {
+  /** The body for the transport. */
+  body: RequestBody
+  /** Exact byte length of the body (shorter than asked at the end of the source). */
+  length: number
+  /** True when this range reaches the end of the source (its size is then known). */
+  last: boolean
+}
+
+/** Server-announced limits (`Upload-Limit`). All optional; absent means unknown. */
+export interface UploadLimits {
+  /** Largest allowed upload size in bytes. */
+  maxSize?: number
+  /** Uploads below this size may not be resumable. */
+  minSize?: number
+  /** Most bytes one creation or append request may carry. */
+  maxAppendSize?: number
+  /** Fewest bytes one creation or append request may carry (except the last). */
+  minAppendSize?: number
+  /** When the upload resource expires, ms since the epoch (from `max-age` or `expires`). */
+  expiresAt?: number
+}
+
+/** How the upload URL became known. */
+export type UrlSource = '104' | 'created' | 'stored'
+
+/** What a protocol makes of a response. */
+export type ProtocolResult =
+  /** The upload resource exists at `url`; `offset` bytes are stored when known. */
+  | { kind: 'created'; url: string; offset: number | undefined; limits: UploadLimits }
+  /** The server holds `offset` bytes (HEAD). */
+  | { kind: 'offset'; offset: number; complete: boolean; length: number | undefined; limits: UploadLimits }
+  /** An append (or creation with body) was fully processed; more bytes are expected. */
+  | { kind: 'appended'; offset: number | undefined; limits: UploadLimits }
+  /** The upload is complete; `response` is the target resource's answer. */
+  | { kind: 'complete'; url: string | undefined; response: HttpResponse }
+  /** The request's offset was wrong; resume from `offset` (HEAD first when undefined). */
+  | { kind: 'mismatch'; offset: number | undefined }
+  /** The upload resource no longer exists (404/410). */
+  | { kind: 'gone' }
+  /** The request was too large for the server; `limits` hold what it said. */
+  | { kind: 'too-large'; limits: UploadLimits }
+  /** The upload resource was cancelled. */
+  | { kind: 'cancelled' }
+  /** Anything else: a typed error, `retryable` says whether to retry. */
+  | { kind: 'error'; error: UploadError }
+
+/** What a protocol makes of an interim (1xx) response. */
+export type InterimResult =
+  | { kind: 'location'; url: string; limits: UploadLimits }
+  | { kind: 'progress'; offset: number }
+  | { kind: 'ignored' }
+
+/** Input for a creation request. */
+export interface CreateInput {
+  /** Where uploads are created. */
+  endpoint: string
+  /** Total size, when known. */
+  size: number | undefined
+  /** Bytes `[0, end)` sent with the creation request, or null for an empty creation. */
+  body: { start: number; end: number } | null
+  /** True when the body ends the upload. */
+  complete: boolean
+  /** User metadata (protocols map it onto headers). */
+  metadata: Record<string, string>
+  /** File name, for Content-Disposition. */
+  name?: string
+  /** Media type of the file. */
+  type?: string
+}
+
+/** Input for an append request. */
+export interface AppendInput {
+  /** The upload resource. */
+  url: string
+  /** Where the bytes start. */
+  offset: number
+  /** Where they end (exclusive). */
+  end: number
+  /** Total size, when known. */
+  size: number | undefined
+  /** True when these bytes end the upload. */
+  complete: boolean
+}
+
+/** Which request a response answers, for {@link Protocol.interpret}. */
+export type RequestKind = 'create' | 'offset' | 'append' | 'cancel'
+
+/**
+ * A sans-I/O protocol: turns the upload's state into request descriptions and responses into
+ * typed results. No fetch, no timers, no storage.
+ */
+export interface Protocol {
+  /** Protocol name stored in records, e.g. `ietf`. */
+  readonly name: string
+  /** Protocol version stored in records (for ietf, the interop version). */
+  readonly version: string
+  /** The creation request. */
+  createRequest(input: CreateInput): RequestDescription
+  /** The offset-retrieval request (HEAD). */
+  offsetRequest(url: string): RequestDescription
+  /** The append request. */
+  appendRequest(input: AppendInput): RequestDescription
+  /** The cancellation request (DELETE). */
+  cancelRequest(url: string): RequestDescription
+  /** Reads a 1xx response seen while `request` was in flight. */
+  interpretInterim(request: RequestDescription, response: InterimResponse): InterimResult
+  /** Reads the final response to `request`. */
+  interpret(kind: RequestKind, request: RequestDescription, response: HttpResponse): ProtocolResult
+}
+
+/** What a store keeps about one upload: enough to resume, never credentials or headers. */
+export interface UploadRecord {
+  /** The fingerprint of source and endpoint. */
+  key: string
+  /** The upload resource URL. */
+  url: string
+  /** Protocol name. */
+  protocol: string
+  /** Protocol version (interop version for ietf). */
+  protocolVersion: string
+  /** The endpoint the upload was created at. */
+  endpoint: string
+  /** Size of the source, when known. */
+  size: number | undefined
+  /** Bytes the server had acknowledged when the record was last written. */
+  offset: number
+  /** ms since the epoch. */
+  createdAt: number
+  /** ms since the epoch. */
+  updatedAt: number
+  /** When the server forgets the upload, ms since the epoch, when known. */
+  expiresAt?: number
+  /** User metadata. */
+  metadata: Record<string, string>
+}
+
+/** Keeps upload records. All methods may reject; the Upload treats that as "no store". */
+export interface Store {
+  /** The record with this key, or undefined. */
+  get(key: string): Promise<UploadRecord | undefined>
+  /** Writes (replaces) a record. */
+  put(record: UploadRecord): Promise<void>
+  /** Removes a record; no error when it is absent. */
+  delete(key: string): Promise<void>
+  /** Every record. */
+  list(): Promise<UploadRecord[]>
+}

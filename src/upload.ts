@@ -1,0 +1,520 @@
+/**
+ * The Upload: the one stateful piece. It owns the state machine, the retry policy, the chunk plan
+ * and the rule "after any failure, ask the server for its offset before sending another byte".
+ * Protocols, transports and sources do the rest.
+ * @module
+ */
+import mitt, { type Emitter, type Handler } from 'mitt'
+import pRetry from 'p-retry'
+import { UploadError } from './errors'
+import type { RetryOptions, UploadEvents, UploadOptions, UploadProgress, UploadResult, UploadState } from './options'
+import { ietfProtocol } from './protocols/ietf'
+import { checkSize, planChunk } from './protocols/limits'
+import type {
+  HttpResponse,
+  InterimResponse,
+  Protocol,
+  ProtocolResult,
+  RequestDescription,
+  Source,
+  SourceChunk,
+  Transport,
+  UploadLimits,
+  UrlSource,
+} from './types'
+import { originOf, toUploadError } from './utils'
+
+/** What an entry point (browser or Node) supplies: default transport, sources, network status. */
+export interface UploadEnvironment<Input> {
+  /** Builds the named transport; the entry decides which names exist. */
+  transport(name: 'xhr' | 'fetch' | 'node-http' | undefined): Transport
+  /** Turns what the user passed into a Source. */
+  source(input: Input): Source | Promise<Source>
+  /** Base for relative endpoints (the page's URL in browsers). */
+  baseUrl(): string | undefined
+  /** Resolves once the network is back (browsers: the `online` event); undefined when online. */
+  offline(signal: AbortSignal): Promise<void> | undefined
+}
+
+const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
+const DEFAULT_RETRY: Required<RetryOptions> = { retries: 8, minTimeout: 500, maxTimeout: 30_000, factor: 2, randomize: true }
+const MAX_MISMATCHES_IN_A_ROW = 3
+const SMALLEST_CHUNK_AFTER_413 = 64 * 1024
+const FINISHED: ReadonlySet<UploadState> = new Set(['complete', 'failed', 'aborted'])
+
+/**
+ * The upload orchestrator shared by the browser and Node entries; use `Upload` from
+ * `resumable-upload`, which fills in the environment.
+ */
+export class BaseUpload<Input> {
+  /** The current state. */
+  state: UploadState = 'idle'
+  /** The upload resource URL, once known. */
+  url: string | undefined
+  /** Bytes the server has confirmed. Never decreases, except when a gone upload restarts. */
+  bytesAcked = 0
+
+  private readonly emitter: Emitter<UploadEvents> = mitt<UploadEvents>()
+  private readonly protocol: Protocol
+  private readonly transport: Transport
+  private readonly endpoint: string | undefined
+  private readonly allowedOrigins: Set<string>
+  private readonly retry: Required<RetryOptions>
+  private chunkSize: number
+  private limits: UploadLimits = {}
+  private source: Source | undefined
+  private offset = 0
+  private bytesSent = 0
+  private needsOffset: boolean
+  private urlVia: UrlSource | undefined
+  private running: Promise<UploadResult> | undefined
+  private runController = new AbortController()
+  private pauseController = new AbortController()
+  private resumeGate: (() => void) | undefined
+  private requestFailure: UploadError | undefined
+  private mismatchesInARow = 0
+  private cameBackOnline = false
+
+  /**
+   * @param input the file, Blob or (in Node) path, Buffer or stream
+   * @param options see {@link UploadOptions}
+   * @param environment supplied by the entry point
+   */
+  constructor(
+    private readonly input: Input,
+    readonly options: UploadOptions,
+    private readonly environment: UploadEnvironment<Input>,
+  ) {
+    const base = environment.baseUrl()
+    this.endpoint = options.endpoint === undefined ? undefined : new URL(options.endpoint, base).href
+    this.url = options.url === undefined ? undefined : new URL(options.url, base).href
+    if (this.endpoint === undefined && this.url === undefined) {
+      throw new TypeError('resumable-upload: `endpoint` or `url` is required')
+    }
+    this.needsOffset = this.url !== undefined
+    if (this.url !== undefined) this.urlVia = 'stored'
+    this.protocol = typeof options.protocol === 'object' ? options.protocol : ietfProtocol({ clock: Date.now })
+    const transport = options.transport
+    this.transport = typeof transport === 'object' ? transport : environment.transport(transport)
+    this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE
+    if (!(this.chunkSize > 0)) throw new RangeError('resumable-upload: `chunkSize` must be a positive number or Infinity')
+    this.retry = { ...DEFAULT_RETRY, ...options.retry }
+    const trusted = [this.endpoint, this.url, ...(options.allowedOrigins ?? [])].filter((value) => value !== undefined)
+    this.allowedOrigins = new Set(trusted.map((value) => originOf(value)))
+    options.signal?.addEventListener('abort', () => void this.abort(), { once: true })
+  }
+
+  /** Subscribes to an event; see {@link UploadEvents}. */
+  on<Name extends keyof UploadEvents>(name: Name, handler: Handler<UploadEvents[Name]>): this {
+    this.emitter.on(name, handler)
+    return this
+  }
+
+  /** Removes a handler added with `on`. */
+  off<Name extends keyof UploadEvents>(name: Name, handler: Handler<UploadEvents[Name]>): this {
+    this.emitter.off(name, handler)
+    return this
+  }
+
+  /** Byte counts now. */
+  get progress(): UploadProgress {
+    return { bytesSent: this.bytesSent, bytesAcked: this.bytesAcked, bytesTotal: this.source?.size }
+  }
+
+  /**
+   * Starts (or joins) the upload. Resolves when the server reports it complete; rejects with an
+   * UploadError when it fails for good or is aborted. Calling it again returns the same promise.
+   */
+  start(): Promise<UploadResult> {
+    this.running ??= this.run()
+    return this.running
+  }
+
+  /** Stops sending (the request in flight is aborted) until `resume()`. Bytes already stored stay. */
+  pause(): void {
+    if (this.state !== 'creating' && this.state !== 'uploading' && this.state !== 'retrying') return
+    this.setState('paused')
+    this.pauseController.abort()
+  }
+
+  /** Continues a paused upload: asks the server for its offset, then sends the rest. */
+  resume(): void {
+    if (this.state !== 'paused') return
+    this.pauseController = new AbortController()
+    this.needsOffset = this.url !== undefined
+    this.setState(this.url === undefined ? 'creating' : 'uploading')
+    this.resumeGate?.()
+  }
+
+  /**
+   * Stops the upload for good; `start()` rejects with code `aborted`. With `terminate: true` the
+   * upload resource is also deleted on the server (DELETE).
+   */
+  async abort({ terminate = false }: { terminate?: boolean } = {}): Promise<void> {
+    if (!FINISHED.has(this.state)) {
+      this.setState('aborted')
+      this.runController.abort()
+      this.pauseController.abort()
+      this.resumeGate?.()
+    }
+    if (terminate && this.url !== undefined && this.state !== 'complete') await this.cancel(this.url)
+  }
+
+  private async run(): Promise<UploadResult> {
+    try {
+      this.source = await this.environment.source(this.input)
+      const sizeError = this.source.size === undefined ? undefined : checkSize(this.source.size, this.limits)
+      if (sizeError) throw sizeError
+      const result = await this.runWithRetries(this.source)
+      this.bytesAcked = this.source.size ?? this.bytesAcked
+      this.setState('complete')
+      return result
+    } catch (error) {
+      const failure = this.state === 'aborted' ? new UploadError('aborted', 'the upload was aborted', { retryable: false }) : toUploadError(error)
+      if (this.state !== 'aborted') {
+        this.setState('failed')
+        this.emitter.emit('error', failure)
+      }
+      throw failure
+    } finally {
+      await this.source?.close().catch(() => undefined)
+    }
+  }
+
+  private async runWithRetries(source: Source): Promise<UploadResult> {
+    for (;;) {
+      this.throwIfAborted()
+      try {
+        return await pRetry(() => this.attempt(source), {
+          ...this.retry,
+          signal: this.pauseController.signal,
+          shouldRetry: ({ error }) => error instanceof UploadError && error.retryable,
+          onFailedAttempt: (context) => this.onFailedAttempt(context.error, context.attemptNumber, context.retriesLeft),
+          shouldConsumeRetry: () => !this.cameBackOnline,
+        })
+      } catch (error) {
+        if (this.state !== 'paused') throw error
+        await new Promise<void>((resolve) => (this.resumeGate = resolve))
+        this.resumeGate = undefined
+      }
+    }
+  }
+
+  private async onFailedAttempt(error: Error, attempt: number, retriesLeft: number): Promise<void> {
+    this.needsOffset = this.url !== undefined
+    this.cameBackOnline = false
+    if (!(error instanceof UploadError) || !error.retryable || retriesLeft <= 0 || this.state === 'paused') return
+    this.setState('retrying')
+    this.emitter.emit('retry', { attempt, retriesLeft, error })
+    const signal = this.pauseController.signal
+    const offline = this.environment.offline(signal)
+    if (offline) {
+      await offline
+      this.cameBackOnline = true
+    } else if (error.retryAfter !== undefined) {
+      await sleep(error.retryAfter * 1000, signal)
+    }
+  }
+
+  /** One attempt: HEAD when the offset is in doubt, create when there is no URL, then append. */
+  private async attempt(source: Source): Promise<UploadResult> {
+    this.throwIfAborted()
+    if (this.url !== undefined && this.needsOffset) {
+      this.setState('uploading')
+      const done = await this.queryOffset(this.url, source)
+      if (done) return done
+    }
+    if (this.url === undefined) {
+      this.setState('creating')
+      const done = await this.create(source)
+      if (done) return done
+    }
+    this.setState('uploading')
+    for (;;) {
+      const url = this.url
+      if (url === undefined) return this.attempt(source) // the upload was gone and restarts
+      const done = this.needsOffset ? await this.queryOffset(url, source) : await this.append(url, source)
+      if (done) return done
+    }
+  }
+
+  private async queryOffset(url: string, source: Source): Promise<UploadResult | undefined> {
+    const request = this.protocol.offsetRequest(url)
+    const { response, result } = await this.exchange('offset', request, undefined)
+    if (result.kind === 'gone') return this.restartAfterGone()
+    if (result.kind !== 'offset') throw unexpected(result)
+    if (result.length !== undefined && source.size !== undefined && result.length !== source.size) {
+      throw new UploadError('length-mismatch', `the server expects ${result.length} bytes, the source has ${source.size}`, { retryable: false })
+    }
+    this.acceptOffset(result.offset, source)
+    this.needsOffset = false
+    this.mergeLimits(result.limits)
+    return result.complete ? { url, response } : undefined
+  }
+
+  private async create(source: Source): Promise<UploadResult | undefined> {
+    const endpoint = this.endpoint
+    if (endpoint === undefined) throw new UploadError('upload-gone', 'the upload is gone and no endpoint is set to create a new one', { retryable: false })
+    // Without 1xx (browsers) the URL must be known before bytes go out: create with no body first.
+    const chunk = this.transport.seesInterimResponses ? await this.sliceNext(source, 0) : undefined
+    const complete = chunk ? chunk.last : source.size === 0
+    const request = this.protocol.createRequest({
+      endpoint,
+      size: source.size,
+      body: chunk ? { start: 0, end: chunk.length } : null,
+      complete,
+      metadata: this.options.metadata ?? {},
+      ...(source.name === undefined ? {} : { name: source.name }),
+      ...(source.type === undefined ? {} : { type: source.type }),
+    })
+    this.offset = 0
+    const { response, result } = await this.exchange('create', request, chunk)
+    if (result.kind === 'complete') return { url: this.confirmFinalLocation(result.url), response }
+    if (result.kind === 'too-large') return this.shrinkAfter413(result.limits, chunk)
+    if (result.kind !== 'created') throw unexpected(result)
+    this.learnUrl(result.url, 'created')
+    this.mergeLimits(result.limits)
+    if (chunk) this.acceptOffset(result.offset ?? chunk.length, source)
+    if (complete) throw new UploadError('malformed-response', 'the server did not complete an upload whose last byte it received', { retryable: false })
+    return undefined
+  }
+
+  private async append(url: string, source: Source): Promise<UploadResult | undefined> {
+    const chunk = await this.sliceNext(source, this.offset)
+    const start = this.offset
+    const request = this.protocol.appendRequest({ url, offset: start, end: start + chunk.length, size: source.size, complete: chunk.last })
+    const { response, result } = await this.exchange('append', request, chunk)
+    switch (result.kind) {
+      case 'appended':
+        if (chunk.last) throw new UploadError('malformed-response', 'the server answered `Upload-Complete: ?0` to the last bytes', { retryable: false })
+        this.acceptOffset(result.offset ?? start + chunk.length, source)
+        this.mismatchesInARow = 0
+        this.emitter.emit('chunk', { start, end: this.offset })
+        return undefined
+      case 'complete':
+        if (!chunk.last) throw new UploadError('malformed-response', 'the server reported the upload complete before its last byte', { retryable: false })
+        this.emitter.emit('chunk', { start, end: start + chunk.length })
+        return { url: this.confirmFinalLocation(result.url), response }
+      case 'mismatch':
+        if (++this.mismatchesInARow > MAX_MISMATCHES_IN_A_ROW) throw new UploadError('offset-invalid', 'the server keeps rejecting the offset', { status: 409 })
+        if (result.offset === undefined) this.needsOffset = true
+        else this.acceptOffset(result.offset, source)
+        return undefined
+      case 'gone':
+        return this.restartAfterGone()
+      case 'too-large':
+        return this.shrinkAfter413(result.limits, chunk)
+      default:
+        throw unexpected(result)
+    }
+  }
+
+  /** Sends one request and reads its answer; interim responses are handled as they arrive. */
+  private async exchange(kind: 'create' | 'offset' | 'append', request: RequestDescription, chunk: SourceChunk | undefined): Promise<{ response: HttpResponse; result: ProtocolResult }> {
+    const response = await this.send(request, chunk, (interim) => this.onInterim(request, interim))
+    const result = this.protocol.interpret(kind, request, response)
+    if (result.kind === 'error') throw result.error
+    return { response, result }
+  }
+
+  private async send(request: RequestDescription, chunk: SourceChunk | undefined, onInterim?: (interim: InterimResponse) => void): Promise<HttpResponse> {
+    this.throwIfAborted()
+    const controller = new AbortController()
+    const stop = (): void => controller.abort()
+    const signals = [this.runController.signal, this.pauseController.signal]
+    signals.forEach((signal) => signal.addEventListener('abort', stop, { once: true }))
+    const stall = new StallTimer(this.options.stallTimeout ?? 30_000, () => this.failRequest(controller, new UploadError('timeout', 'the request made no progress')))
+    const start = request.body?.start ?? 0
+    this.requestFailure = undefined
+    try {
+      const headers = { ...(await this.userHeaders(request)), ...request.headers }
+      const guardStalls = chunk === undefined || this.transport.name !== 'fetch'
+      if (guardStalls) stall.arm()
+      return await this.transport.send(
+        { method: request.method, url: request.url, headers, body: chunk?.body ?? null, bodyLength: chunk?.length ?? 0 },
+        {
+          signal: controller.signal,
+          onUploadProgress: (sent) => {
+            if (guardStalls) stall.arm()
+            this.bytesSent = start + sent
+            this.emitProgress()
+          },
+          onInterim: (interim) => {
+            if (onInterim) this.guard(controller, () => onInterim(interim))
+          },
+        },
+      )
+    } catch (error) {
+      throw this.requestFailure ?? (this.state === 'paused' || this.state === 'aborted' ? new UploadError('aborted', 'the request was aborted', { retryable: false, cause: error }) : error)
+    } finally {
+      stall.disarm()
+      signals.forEach((signal) => signal.removeEventListener('abort', stop))
+    }
+  }
+
+  private guard(controller: AbortController, body: () => void): void {
+    try {
+      body()
+    } catch (error) {
+      this.failRequest(controller, toUploadError(error))
+    }
+  }
+
+  private failRequest(controller: AbortController, error: UploadError): void {
+    this.requestFailure ??= error
+    controller.abort()
+  }
+
+  private onInterim(request: RequestDescription, interim: InterimResponse): void {
+    const result = this.protocol.interpretInterim(request, interim)
+    if (result.kind === 'location') {
+      this.mergeLimits(result.limits)
+      this.learnUrl(result.url, '104')
+    } else if (result.kind === 'progress' && result.offset <= this.bytesSent && result.offset > this.bytesAcked) {
+      this.bytesAcked = result.offset
+      this.emitProgress()
+    }
+  }
+
+  /** Accepts an upload URL from a 104 or a creation response, after the origin and consistency checks. */
+  private learnUrl(url: string, via: UrlSource): void {
+    if (!this.allowedOrigins.has(originOf(url))) {
+      throw new UploadError('location-refused', 'the server sent an upload URL on an origin that is not allowed (see `allowedOrigins`)', { retryable: false })
+    }
+    if (this.url !== undefined && this.urlVia === '104' && via === 'created') {
+      if (url !== this.url) {
+        const first = this.url
+        void this.cancel(first)
+        throw new UploadError('location-changed', 'the creation response named another upload URL than its 104', { retryable: false })
+      }
+      return
+    }
+    if (this.url === url) return
+    this.url = url
+    this.urlVia = via
+    this.emitter.emit('url', { url, via })
+  }
+
+  private confirmFinalLocation(url: string | undefined): string {
+    const final = url ?? this.url ?? this.endpoint
+    if (final === undefined) throw new UploadError('location-missing', 'the upload completed without any URL', { retryable: false })
+    return final
+  }
+
+  private acceptOffset(offset: number, source: Source): void {
+    if (source.size !== undefined && offset > source.size) {
+      throw new UploadError('offset-invalid', `the server claims ${offset} bytes of a ${source.size}-byte source`, { retryable: false })
+    }
+    if (offset < this.bytesAcked) {
+      throw new UploadError('offset-invalid', `the server's offset went backwards from ${this.bytesAcked} to ${offset}`, { retryable: false })
+    }
+    this.offset = offset
+    this.bytesAcked = offset
+    this.bytesSent = Math.max(this.bytesSent, offset)
+    this.emitProgress()
+  }
+
+  private mergeLimits(limits: UploadLimits): void {
+    this.limits = { ...this.limits, ...limits }
+    const size = this.source?.size
+    const error = size === undefined ? undefined : checkSize(size, this.limits)
+    if (error) {
+      if (this.url !== undefined) void this.cancel(this.url)
+      throw error
+    }
+  }
+
+  private async shrinkAfter413(limits: UploadLimits, chunk: SourceChunk | undefined): Promise<undefined> {
+    this.mergeLimits(limits)
+    const sent = chunk?.length ?? 0
+    const next = this.limits.maxAppendSize ?? Math.floor(sent / 2)
+    if (next >= sent || next < Math.max(this.limits.minAppendSize ?? 0, SMALLEST_CHUNK_AFTER_413)) {
+      throw new UploadError('too-large', 'the server refused the request size (413) and no smaller size fits its limits', { status: 413, retryable: false })
+    }
+    this.chunkSize = Math.min(this.chunkSize, next)
+    this.needsOffset = this.url !== undefined
+    return undefined
+  }
+
+  private restartAfterGone(): undefined {
+    if (this.options.restartOnGone === false || this.endpoint === undefined) {
+      throw new UploadError('upload-gone', 'the upload no longer exists on the server', { retryable: false })
+    }
+    this.url = undefined
+    this.urlVia = undefined
+    this.offset = 0
+    this.bytesAcked = 0
+    this.bytesSent = 0
+    this.needsOffset = false
+    return undefined
+  }
+
+  private async sliceNext(source: Source, offset: number): Promise<SourceChunk> {
+    const end = planChunk({ offset, size: source.size, chunkSize: this.chunkSize, limits: this.limits })
+    return source.slice(offset, end)
+  }
+
+  private async userHeaders(request: RequestDescription): Promise<Record<string, string>> {
+    const option = this.options.headers
+    // Credentials go only to trusted origins; a refused Location never gets a request at all.
+    if (option === undefined || !this.allowedOrigins.has(originOf(request.url))) return {}
+    const headers = typeof option === 'function' ? await option(request) : option
+    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]))
+  }
+
+  private async cancel(url: string): Promise<void> {
+    const request = this.protocol.cancelRequest(url)
+    const headers = { ...(await this.userHeaders(request)), ...request.headers }
+    const controller = new AbortController()
+    await this.transport.send({ method: request.method, url, headers, body: null, bodyLength: 0 }, { signal: controller.signal }).catch(() => undefined)
+  }
+
+  private throwIfAborted(): void {
+    if (this.state === 'aborted') throw new UploadError('aborted', 'the upload was aborted', { retryable: false })
+  }
+
+  private setState(state: UploadState): void {
+    if (state === this.state || FINISHED.has(this.state)) return
+    const previous = this.state
+    this.state = state
+    this.emitter.emit('state', { state, previous })
+  }
+
+  private emitProgress(): void {
+    this.emitter.emit('progress', this.progress)
+  }
+}
+
+function unexpected(result: ProtocolResult): UploadError {
+  return new UploadError('malformed-response', `unexpected answer from the server (${result.kind})`, { retryable: false })
+}
+
+/** Calls `onStall` when `arm()` was not called again within `ms`. */
+class StallTimer {
+  private timer: ReturnType<typeof setTimeout> | undefined
+  constructor(
+    private readonly ms: number,
+    private readonly onStall: () => void,
+  ) {}
+  arm(): void {
+    if (this.ms <= 0) return
+    this.disarm()
+    this.timer = setTimeout(this.onStall, this.ms)
+  }
+  disarm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+    function done(): void {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+  })
+}

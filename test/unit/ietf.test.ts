@@ -1,0 +1,395 @@
+// Unit tests of the IETF draft protocol and its helpers. Test names carry the digest's client
+// checklist numbers ([C1]…[C25]) where a test covers one.
+import { describe, expect, it } from 'vitest'
+import type { UploadError } from '../../src/errors'
+import { contentDisposition, fileContentType, isSameOrigin, parseHttpDate, parseRetryAfter, resolveLocation } from '../../src/protocols/http-fields'
+import { ietfProtocol, type IetfProtocolOptions } from '../../src/protocols/ietf'
+import { checkSize, isExpired, planChunk } from '../../src/protocols/limits'
+import { parseUploadLimit } from '../../src/protocols/upload-limit'
+import type { HeaderMap, HttpResponse, ProtocolResult, RequestDescription } from '../../src/types'
+
+const NOW = Date.UTC(2026, 10, 24, 12, 0, 0)
+const ENDPOINT = 'https://example.com/files/'
+const UPLOAD = 'https://example.com/upload/b530ce8ff'
+const V = { 'upload-draft-interop-version': '8' }
+const make = (options: IetfProtocolOptions = {}) => ietfProtocol({ clock: () => NOW, ...options })
+const protocol = make()
+const res = (status: number, headers: HeaderMap = {}, body = ''): HttpResponse => ({ status, headers, body })
+const createInput = { endpoint: ENDPOINT, size: 100, body: { start: 0, end: 100 }, complete: true, metadata: { a: 'b' } }
+const optimistic = protocol.createRequest({ ...createInput, name: 'a.jpg', type: 'image/jpeg' })
+const careful = protocol.createRequest({ ...createInput, body: null, complete: false })
+const firstPart = protocol.createRequest({ ...createInput, body: { start: 0, end: 40 }, complete: false })
+const lastAppend = protocol.appendRequest({ url: UPLOAD, offset: 40, end: 100, size: 100, complete: true })
+const partAppend = protocol.appendRequest({ url: UPLOAD, offset: 40, end: 70, size: 100, complete: false })
+const head = protocol.offsetRequest(UPLOAD)
+const cancel = protocol.cancelRequest(UPLOAD)
+
+function errorOf(result: ProtocolResult): UploadError {
+  if (result.kind !== 'error') throw new Error(`expected an error, got ${result.kind}`)
+  return result.error
+}
+const expectError = (result: ProtocolResult, code: string, retryable: boolean) => {
+  const error = errorOf(result)
+  expect([error.code, error.retryable]).toEqual([code, retryable])
+  expect(error.message).not.toContain('b530ce8ff') // [C25] the upload URL is a secret
+  return error
+}
+
+describe('requests', () => {
+  it('[C1] every request carries Upload-Draft-Interop-Version, and version/name identify the protocol', () => {
+    for (const request of [optimistic, careful, lastAppend, head, cancel]) expect(request.headers).toMatchObject(V)
+    const seven = make({ interopVersion: 7 })
+    expect(seven.offsetRequest(UPLOAD).headers['upload-draft-interop-version']).toBe('7')
+    expect([protocol.name, protocol.version, seven.version]).toEqual(['ietf', '8', '7'])
+  })
+
+  it('refuses an interop version that is not an integer from 3', () => {
+    for (const interopVersion of [2, 8.5, Number.NaN, -1]) expect(() => ietfProtocol({ interopVersion })).toThrow(RangeError)
+  })
+
+  it('[C3][C6][C22] optimistic creation: POST with ?1, length, media type and inline disposition; metadata stays out', () => {
+    const disposition = `inline; filename="a.jpg"; filename*=UTF-8''a.jpg`
+    const headers = { ...V, 'upload-complete': '?1', 'upload-length': '100', 'content-type': 'image/jpeg', 'content-disposition': disposition }
+    expect(optimistic).toEqual({ method: 'POST', url: ENDPOINT, headers, body: { start: 0, end: 100 } })
+  })
+
+  it('[C24] careful creation: an empty ?0 POST, octet-stream, no disposition without a name', () => {
+    const headers = { ...V, 'upload-complete': '?0', 'upload-length': '100', 'content-type': 'application/octet-stream' }
+    expect(careful).toEqual({ method: 'POST', url: ENDPOINT, headers, body: null })
+    expect(firstPart.body).toEqual({ start: 0, end: 40 })
+  })
+
+  it('[C6] states the length when known, or when the request ends the upload', () => {
+    const unknown = { ...createInput, size: undefined }
+    expect(protocol.createRequest({ ...unknown, body: { start: 0, end: 40 }, complete: false }).headers).not.toHaveProperty('upload-length')
+    expect(protocol.createRequest({ ...unknown, body: { start: 0, end: 40 } }).headers['upload-length']).toBe('40')
+    expect(protocol.createRequest({ ...unknown, body: null }).headers['upload-length']).toBe('0')
+    const appendInput = { url: UPLOAD, offset: 40, end: 70, size: undefined }
+    expect(protocol.appendRequest({ ...appendInput, complete: false }).headers).not.toHaveProperty('upload-length')
+    expect(protocol.appendRequest({ ...appendInput, complete: true }).headers['upload-length']).toBe('70')
+  })
+
+  it('[C22] Content-Disposition escapes names (RFC 6266/8187) and can be turned off', () => {
+    const name = 'naïve "cv"\\\r\nx: y 😀.pdf'
+    expect(protocol.createRequest({ ...createInput, name }).headers['content-disposition']).toBe(
+      `inline; filename="na_ve \\"cv\\"___x: y _.pdf"; filename*=UTF-8''na%C3%AFve%20%22cv%22%5C%0D%0Ax%3A%20y%20%F0%9F%98%80.pdf`,
+    )
+    expect(contentDisposition("it's (1)*.txt", 'attachment')).toBe(`attachment; filename="it's (1)*.txt"; filename*=UTF-8''it%27s%20%281%29%2A.txt`)
+    expect(make({ contentDisposition: false }).createRequest({ ...createInput, name: 'a' }).headers).not.toHaveProperty('content-disposition')
+    expect(protocol.createRequest({ ...createInput, name: '' }).headers).not.toHaveProperty('content-disposition')
+  })
+
+  it('uses the file type only when it is a valid media type', () => {
+    expect(fileContentType('text/plain; charset=utf-8')).toBe('text/plain; charset=utf-8')
+    for (const type of [undefined, '', 'text', 'text/plain\r\nx-evil: 1', 'tëxt/plain']) {
+      expect(fileContentType(type)).toBe('application/octet-stream')
+    }
+  })
+
+  it('[C3][C4][C5] append: PATCH with partial-upload, Upload-Offset, Upload-Complete and length', () => {
+    const headers = { ...V, 'content-type': 'application/partial-upload', 'upload-offset': '40', 'upload-complete': '?0', 'upload-length': '100' }
+    expect(partAppend).toEqual({ method: 'PATCH', url: UPLOAD, headers, body: { start: 40, end: 70 } })
+    expect(lastAppend.headers['upload-complete']).toBe('?1')
+    const empty = protocol.appendRequest({ url: UPLOAD, offset: 100, end: 100, size: 100, complete: true })
+    expect([empty.body, empty.headers['upload-complete']]).toEqual([null, '?1'])
+  })
+
+  it('[C5] append media type: partial-upload from interop 5 (draft -03), offset+octet-stream before', () => {
+    const typeFor = (interopVersion: number) =>
+      make({ interopVersion }).appendRequest({ url: UPLOAD, offset: 0, end: 1, size: 1, complete: true }).headers['content-type']
+    const [old, partial] = ['application/offset+octet-stream', 'application/partial-upload']
+    expect([3, 4, 5, 6, 8].map(typeFor)).toEqual([old, old, partial, partial, partial])
+  })
+
+  it('[C7] refuses length indications that contradict each other', () => {
+    const bad: (() => unknown)[] = [
+      () => protocol.createRequest({ ...createInput, body: { start: 0, end: 40 } }), // ?1 must end at the size
+      () => protocol.createRequest({ ...createInput, body: { start: 0, end: 101 }, complete: false }),
+      () => protocol.createRequest({ ...createInput, body: { start: 10, end: 100 } }),
+      () => protocol.createRequest({ ...createInput, size: -1, body: null, complete: false }),
+      () => protocol.appendRequest({ url: UPLOAD, offset: 50, end: 40, size: 100, complete: false }),
+      () => protocol.appendRequest({ url: UPLOAD, offset: 0.5, end: 40, size: 100, complete: false }),
+      () => protocol.appendRequest({ url: UPLOAD, offset: 40, end: 90, size: 100, complete: true }),
+    ]
+    for (const call of bad) expect(call).toThrow(RangeError)
+  })
+
+  it('[C15] offset retrieval is HEAD and cancellation DELETE, both without a body', () => {
+    expect(head).toEqual({ method: 'HEAD', url: UPLOAD, headers: V, body: null })
+    expect(cancel).toEqual({ method: 'DELETE', url: UPLOAD, headers: V, body: null })
+  })
+})
+
+describe('interim responses', () => {
+  const interim = (request: RequestDescription, headers: HeaderMap, status = 104) => protocol.interpretInterim(request, { status, headers })
+
+  it('[C2] ignores a 104 whose interop version is missing, different or not an Integer', () => {
+    for (const version of [undefined, '7', '9', '8.0', '"8"', '08;x', '8, 8']) {
+      const headers: HeaderMap = { location: '/upload/1' }
+      if (version !== undefined) headers['upload-draft-interop-version'] = version
+      const expected = version === '08;x' ? 'location' : 'ignored' // `08;x` is the Integer 8 with a parameter
+      expect(interim(optimistic, headers).kind, String(version)).toBe(expected)
+    }
+  })
+
+  it('[C9][C12] a creation 104 with Location gives the absolute URL and the limits', () => {
+    const headers = { ...V, location: '../upload/b530ce8ff', 'upload-limit': 'max-size=1234567890, max-age=60' }
+    expect(interim(optimistic, headers)).toEqual({ kind: 'location', url: UPLOAD, limits: { maxSize: 1234567890, expiresAt: NOW + 60_000 } })
+  })
+
+  it('ignores a 104 Location on an append, an unusable Location, and a 104 to HEAD', () => {
+    expect(interim(partAppend, { ...V, location: UPLOAD, 'upload-offset': '50' }).kind).toBe('ignored')
+    expect(interim(optimistic, { ...V, location: 'javascript:alert(1)' }).kind).toBe('ignored')
+    expect(interim(optimistic, { ...V, location: 'http://[::1' }).kind).toBe('ignored')
+    expect(interim(head, { ...V, 'upload-offset': '5' }).kind).toBe('ignored')
+  })
+
+  it('a 104 with only Upload-Offset is progress, on creation and on append', () => {
+    expect(interim(optimistic, { ...V, 'upload-offset': '23456789' })).toEqual({ kind: 'progress', offset: 23456789 })
+    expect(interim(partAppend, { ...V, 'upload-offset': '50' })).toEqual({ kind: 'progress', offset: 50 })
+    for (const offset of ['-5', '1.5', '5 junk']) expect(interim(partAppend, { ...V, 'upload-offset': offset }).kind).toBe('ignored')
+    expect(interim(partAppend, V).kind).toBe('ignored')
+  })
+
+  it('ignores other 1xx responses', () => {
+    for (const status of [100, 102, 103, 199]) expect(interim(optimistic, { ...V, location: UPLOAD }, status).kind).toBe('ignored')
+  })
+})
+
+describe('creation responses', () => {
+  const created = (request: RequestDescription, response: HttpResponse) => protocol.interpret('create', request, response)
+
+  it('[C13] ?1 on a 2xx or 3xx is complete, with the target resource response', () => {
+    const response = res(200, { 'upload-complete': '?1', location: UPLOAD, 'content-type': 'application/json' }, '{"id":1}')
+    expect(created(optimistic, response)).toEqual({ kind: 'complete', url: UPLOAD, response })
+    const redirect = res(303, { 'upload-complete': '?1', location: 'ftp://elsewhere/' })
+    expect(created(careful, redirect)).toEqual({ kind: 'complete', url: undefined, response: redirect })
+  })
+
+  it('[C13] ?1 on a 4xx/5xx is upload-failed and never retryable, even for 409/413/503', () => {
+    for (const status of [400, 409, 413, 429, 500, 503]) {
+      const error = expectError(created(optimistic, res(status, { 'upload-complete': '?1' })), 'upload-failed', false)
+      expect(error.status).toBe(status)
+    }
+  })
+
+  it('a 2xx without Upload-Complete to a ?1 creation is an ordinary complete upload (§11.1.1)', () => {
+    const response = res(201, { location: '/files/1' })
+    expect(created(optimistic, response)).toEqual({ kind: 'complete', url: 'https://example.com/files/1', response })
+  })
+
+  it('[C9] a 2xx with ?0 or without Upload-Complete is created: absolute URL, offset, limits', () => {
+    const headers = { location: '/upload/b530ce8ff', 'upload-limit': 'max-size=1000, min-append-size=10' }
+    const expected = { kind: 'created', url: UPLOAD, offset: 0, limits: { maxSize: 1000, minAppendSize: 10 } }
+    expect(created(careful, res(201, { ...headers, 'upload-complete': '?0' }))).toEqual(expected)
+    expect(created(careful, res(201, headers))).toEqual(expected)
+    expect(created(careful, res(201, { ...headers, 'upload-complete': 'true' }))).toEqual(expected) // not a Boolean: ignored
+    expect(created(firstPart, res(201, headers))).toMatchObject({ kind: 'created', offset: 40 })
+    expect(created(firstPart, res(201, { ...headers, 'upload-offset': '30' }))).toMatchObject({ offset: 30 })
+    expect(created(firstPart, res(201, { ...headers, 'upload-offset': '-1' }))).toMatchObject({ offset: 40 })
+  })
+
+  it('a created response needs a usable Location', () => {
+    expectError(created(careful, res(201, { 'upload-complete': '?0' })), 'location-missing', false)
+    for (const location of ['ftp://example.com/u', 'javascript:alert(1)', 'data:,x', 'https://user:pw@example.com/u']) {
+      expectError(created(careful, res(201, { location })), 'location-refused', false)
+    }
+    expectError(created(careful, res(201, { location: 'http://[::1' })), 'malformed-response', false)
+  })
+
+  it('[C18][C11] 409 is a mismatch and 413 too-large, with what the server said', () => {
+    expect(created(firstPart, res(409, { 'upload-offset': '0', 'upload-complete': '?0' }))).toEqual({ kind: 'mismatch', offset: 0 })
+    expect(created(firstPart, res(413, { 'upload-limit': 'max-append-size=20' }))).toEqual({ kind: 'too-large', limits: { maxAppendSize: 20 } })
+  })
+
+  it('[C19] 408, 429 and 5xx are retryable with Retry-After; other statuses are not', () => {
+    expect(expectError(created(careful, res(429, { 'retry-after': '7' })), 'http-status', true).retryAfter).toBe(7)
+    const date = new Date(NOW + 30_000).toUTCString()
+    expect(expectError(created(careful, res(503, { 'retry-after': date })), 'http-status', true).retryAfter).toBe(30)
+    for (const status of [408, 500, 502]) expectError(created(careful, res(status)), 'http-status', true)
+    for (const status of [301, 400, 403, 404, 410, 415]) expect(expectError(created(careful, res(status)), 'http-status', false).status).toBe(status)
+  })
+})
+
+describe('offset responses (HEAD)', () => {
+  const offset = (headers: HeaderMap, status = 204) => protocol.interpret('offset', head, res(status, headers))
+  const ok = { 'upload-offset': '25000000', 'upload-complete': '?0', 'upload-length': '100000000' }
+
+  it('reads Upload-Offset, Upload-Complete, Upload-Length and Upload-Limit', () => {
+    const limits = { expiresAt: NOW + 3_600_000 }
+    expect(offset({ ...ok, 'upload-limit': 'max-age=3600' })).toEqual({ kind: 'offset', offset: 25000000, complete: false, length: 100000000, limits })
+    expect(offset({ 'upload-offset': '5', 'upload-complete': '?1' }, 200)).toEqual({ kind: 'offset', offset: 5, complete: true, length: undefined, limits: {} })
+    expect(offset({ ...ok, 'upload-length': '1.5' })).toMatchObject({ kind: 'offset', length: undefined })
+  })
+
+  it('requires a strict Upload-Offset and Upload-Complete', () => {
+    for (const value of [undefined, '-5', '1.5', '"5"', '5, 6', '1234567890123456', '']) {
+      const headers: HeaderMap = { 'upload-complete': '?0' }
+      if (value !== undefined) headers['upload-offset'] = value
+      expectError(offset(headers), 'malformed-response', false)
+    }
+    for (const value of [undefined, 'true', '1', '?2']) {
+      const headers: HeaderMap = { 'upload-offset': '5' }
+      if (value !== undefined) headers['upload-complete'] = value
+      expectError(offset(headers), 'malformed-response', false)
+    }
+  })
+
+  it('refuses an offset past the stated length', () => {
+    expectError(offset({ ...ok, 'upload-offset': '100000001' }), 'offset-invalid', false)
+  })
+
+  it('[C17] 404/410 are gone, 408/429/5xx retryable, other statuses not', () => {
+    expect([offset({}, 404), offset({}, 410)]).toEqual([{ kind: 'gone' }, { kind: 'gone' }])
+    for (const status of [408, 429, 500, 503]) expectError(offset({}, status), 'http-status', true)
+    for (const status of [302, 400, 401, 403, 409]) expectError(offset({}, status), 'http-status', false)
+  })
+})
+
+describe('append responses (PATCH)', () => {
+  const appended = (request: RequestDescription, response: HttpResponse) => protocol.interpret('append', request, response)
+
+  it('a 2xx with ?0 or without Upload-Complete is appended, offset from the response or the body', () => {
+    expect(appended(partAppend, res(204, { 'upload-complete': '?0' }))).toEqual({ kind: 'appended', offset: 70, limits: {} })
+    expect(appended(partAppend, res(204, {}))).toMatchObject({ kind: 'appended', offset: 70 })
+    expect(appended(partAppend, res(201, { 'upload-offset': '60', 'upload-limit': 'max-size=9' }))).toEqual({ kind: 'appended', offset: 60, limits: { maxSize: 9 } })
+  })
+
+  it('[C13] ?1 is complete (2xx) or upload-failed (4xx/5xx)', () => {
+    const response = res(200, { 'upload-complete': '?1' }, '{"attachmentId":"b530ce8ff"}')
+    expect(appended(lastAppend, response)).toEqual({ kind: 'complete', url: UPLOAD, response })
+    expectError(appended(lastAppend, res(500, { 'upload-complete': '?1' })), 'upload-failed', false)
+  })
+
+  it('[C18] 409 gives the server offset from Upload-Offset, else from a strict problem+json', () => {
+    const problem = (body: unknown, type = 'application/problem+json') => res(409, { 'content-type': type }, JSON.stringify(body))
+    const mismatch = 'https://iana.org/assignments/http-problem-types#mismatching-upload-offset'
+    expect(appended(partAppend, res(409, { 'upload-offset': '12500000', 'upload-complete': '?0' }))).toEqual({ kind: 'mismatch', offset: 12500000 })
+    expect(appended(partAppend, problem({ type: mismatch, 'expected-offset': 30, 'provided-offset': 40 }))).toEqual({ kind: 'mismatch', offset: 30 })
+    expect(appended(partAppend, problem({ 'expected-offset': 0 }, 'application/json; charset=utf-8'))).toEqual({ kind: 'mismatch', offset: 0 })
+    for (const bad of [-1, 1.5, '30', 2 ** 53, null]) {
+      expect(appended(partAppend, problem({ type: mismatch, 'expected-offset': bad }))).toEqual({ kind: 'mismatch', offset: undefined })
+    }
+    expect(appended(partAppend, problem({ type: 'about:blank', 'expected-offset': 3 }))).toEqual({ kind: 'mismatch', offset: undefined })
+    expect(appended(partAppend, problem({ 'expected-offset': 3 }, 'text/plain'))).toEqual({ kind: 'mismatch', offset: undefined })
+    expect(appended(partAppend, res(409, { 'content-type': 'application/problem+json' }, '{bad'))).toEqual({ kind: 'mismatch', offset: undefined })
+    expect(appended(partAppend, problem([1]))).toEqual({ kind: 'mismatch', offset: undefined })
+  })
+
+  it('[C11] 413 is too-large with the limits; 404/410 are gone', () => {
+    const limits = { maxAppendSize: 10, minAppendSize: 5 }
+    expect(appended(partAppend, res(413, { 'upload-limit': 'max-append-size=10, min-append-size=5' }))).toEqual({ kind: 'too-large', limits })
+    expect([appended(partAppend, res(404)), appended(partAppend, res(410))]).toEqual([{ kind: 'gone' }, { kind: 'gone' }])
+  })
+
+  it('[C19] 408, 429 and 5xx are retryable with Retry-After; other 4xx are not', () => {
+    expect(expectError(appended(partAppend, res(503, { 'retry-after': '120' })), 'http-status', true).retryAfter).toBe(120)
+    for (const status of [408, 429, 500]) expectError(appended(partAppend, res(status)), 'http-status', true)
+    for (const status of [307, 400, 403, 415]) expectError(appended(partAppend, res(status)), 'http-status', false)
+  })
+})
+
+describe('cancel responses (DELETE)', () => {
+  it('2xx, 404 and 410 are cancelled; errors are typed', () => {
+    for (const status of [200, 202, 204, 404, 410]) expect(protocol.interpret('cancel', cancel, res(status))).toEqual({ kind: 'cancelled' })
+    expectError(protocol.interpret('cancel', cancel, res(503)), 'http-status', true)
+    expectError(protocol.interpret('cancel', cancel, res(403)), 'http-status', false)
+  })
+})
+
+describe('Upload-Limit', () => {
+  const limits = (value: string | undefined, interopVersion = 8, receivedAt = 0) => parseUploadLimit(value, { receivedAt, interopVersion })
+
+  it('[C10] reads every key; max-age counts from when the response arrived', () => {
+    const all = limits('max-size=9, min-size=0, max-append-size=5, min-append-size=2, max-age=3;x, other="x"', 8, 1000)
+    expect(all).toEqual({ maxSize: 9, minSize: 0, maxAppendSize: 5, minAppendSize: 2, expiresAt: 4000 })
+    expect(parseUploadLimit('max-age=3', { receivedAt: undefined, interopVersion: 8 })).toEqual({})
+    expect(ietfProtocol().interpret('offset', head, res(204, { 'upload-offset': '1', 'upload-complete': '?0', 'upload-limit': 'max-age=3' }))).toMatchObject({ limits: {} })
+  })
+
+  it('ignores the whole field when a known key has the wrong type, or the field is invalid', () => {
+    for (const value of ['max-size="9"', 'max-size=1.0', 'max-size=-1', 'max-size', 'max-size=(1)', 'max-age=?1, max-size=9', 'max-size=9,', 'MAX-SIZE=9']) {
+      expect(limits(value), value).toEqual({})
+    }
+    expect(limits(undefined)).toEqual({})
+    expect(limits('constructor=1, to-string=?1, max-size=3')).toEqual({ maxSize: 3 })
+  })
+
+  it('uses `expires` up to interop version 6 and `max-age` from 7', () => {
+    expect(limits('expires=2, max-age="x"', 6)).toEqual({ expiresAt: 2000 })
+    expect(limits('expires="x", max-age=2', 7)).toEqual({ expiresAt: 2000 })
+    const headers = { 'upload-draft-interop-version': '6', location: UPLOAD, 'upload-limit': 'expires=1' }
+    const result = make({ interopVersion: 6 }).interpretInterim(careful, { status: 104, headers })
+    expect(result).toEqual({ kind: 'location', url: UPLOAD, limits: { expiresAt: NOW + 1000 } })
+  })
+})
+
+describe('limit helpers', () => {
+  it('[C8] planChunk respects chunk size, max-append-size, min-append-size and the size', () => {
+    const plan = (offset: number, size: number | undefined, chunkSize: number, limits = {}, final?: boolean) => planChunk({ offset, size, chunkSize, limits, final })
+    expect(plan(0, 100, 40)).toBe(40)
+    expect(plan(0, 100, 40, { maxAppendSize: 30 })).toBe(30)
+    expect(plan(90, 100, 40)).toBe(100)
+    expect(plan(0, 100, 10, { minAppendSize: 25 })).toBe(25)
+    expect(plan(90, 100, 5, { minAppendSize: 25 })).toBe(100) // the last request may be smaller
+    expect(plan(0, undefined, 10, { minAppendSize: 25 })).toBe(25)
+    expect(plan(0, undefined, 10, { minAppendSize: 25 }, true)).toBe(10) // a ?1 request is exempt
+    expect(plan(0, 100, 50, { minAppendSize: 30, maxAppendSize: 20 })).toBe(20) // the maximum wins
+    expect(plan(0, 100, Infinity)).toBe(100)
+    expect(plan(0, undefined, Infinity)).toBe(Infinity)
+    expect(plan(100, 100, 10)).toBe(100)
+    expect(plan(0, 100, 10, { maxAppendSize: 0 })).toBe(1) // always progress
+    expect(plan(0, 100, 10.7)).toBe(10)
+    for (const chunkSize of [0, 0.5, -1, Number.NaN]) expect(() => plan(0, 100, chunkSize)).toThrow(RangeError)
+    expect(() => plan(-1, 100, 10)).toThrow(RangeError)
+  })
+
+  it('[C9] checkSize reports a source over max-size as too-large', () => {
+    const error = checkSize(101, { maxSize: 100 })
+    expect([error?.code, error?.retryable]).toEqual(['too-large', false])
+    expect([checkSize(100, { maxSize: 100 }), checkSize(undefined, { maxSize: 1 }), checkSize(5, {})]).toEqual([undefined, undefined, undefined])
+  })
+
+  it('[C10] isExpired compares the expiry with the given time', () => {
+    expect([isExpired({ expiresAt: 10 }, 9), isExpired({ expiresAt: 10 }, 10), isExpired({}, 1e15)]).toEqual([false, true, false])
+  })
+})
+
+describe('HTTP field helpers', () => {
+  it('[C12] resolveLocation gives comparable absolute http(s) URLs', () => {
+    expect(resolveLocation('/upload/b530ce8ff', ENDPOINT)).toEqual({ ok: true, url: UPLOAD })
+    expect(resolveLocation(' HTTPS://EXAMPLE.com:443/upload/b530ce8ff ', ENDPOINT)).toEqual({ ok: true, url: UPLOAD })
+    expect(resolveLocation('https://example.com/u', '/relative')).toEqual({ ok: true, url: 'https://example.com/u' })
+    expect(resolveLocation('/u', '/relative')).toEqual({ ok: false, reason: 'malformed' })
+    expect(resolveLocation('', ENDPOINT)).toEqual({ ok: false, reason: 'malformed' })
+    expect(resolveLocation('/a\nb', ENDPOINT)).toEqual({ ok: false, reason: 'malformed' })
+    expect(resolveLocation('ws://example.com/u', ENDPOINT)).toEqual({ ok: false, reason: 'refused' })
+  })
+
+  it('isSameOrigin compares scheme, host and port', () => {
+    expect(isSameOrigin(UPLOAD, 'https://example.com:443/x')).toBe(true)
+    expect(isSameOrigin(UPLOAD, 'http://example.com/x')).toBe(false)
+    expect(isSameOrigin(UPLOAD, 'https://sub.example.com/x')).toBe(false)
+    expect(isSameOrigin('data:,a', 'data:,a')).toBe(false)
+    expect(isSameOrigin('/x', '/x')).toBe(false)
+  })
+
+  it('parseHttpDate reads the three HTTP-date forms and rejects impossible dates', () => {
+    const expected = Date.UTC(1994, 10, 6, 8, 49, 37)
+    expect(parseHttpDate('Sun, 06 Nov 1994 08:49:37 GMT')).toBe(expected)
+    expect(parseHttpDate('Sunday, 06-Nov-94 08:49:37 GMT')).toBe(expected)
+    expect(parseHttpDate('Sun Nov  6 08:49:37 1994')).toBe(expected)
+    for (const value of ['Mon, 31 Feb 2026 00:00:00 GMT', 'Sun, 06 Nov 1994 24:00:00 GMT', 'Sun, 06 Foo 1994 08:49:37 GMT', '1994-11-06', 'tomorrow']) {
+      expect(parseHttpDate(value), value).toBeUndefined()
+    }
+  })
+
+  it('parseRetryAfter reads seconds, or a date with a clock', () => {
+    expect(parseRetryAfter('0', undefined)).toBe(0)
+    expect(parseRetryAfter(' 42 ', undefined)).toBe(42)
+    expect(parseRetryAfter('Sun, 06 Nov 1994 08:49:37 GMT', undefined)).toBeUndefined()
+    expect(parseRetryAfter('Sun, 06 Nov 1994 08:49:37 GMT', Date.UTC(1994, 10, 6, 8, 49, 35, 500))).toBe(2)
+    expect(parseRetryAfter('Sun, 06 Nov 1994 08:49:37 GMT', Date.UTC(1995, 0, 1))).toBe(0)
+    for (const value of [undefined, '-1', '1.5', 'soon', '99999999999999999999']) expect(parseRetryAfter(value, NOW)).toBeUndefined()
+  })
+})
