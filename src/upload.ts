@@ -166,7 +166,10 @@ export class BaseUpload<Input> {
       const sizeError = this.source.size === undefined ? undefined : checkSize(this.source.size, this.limits)
       if (sizeError) throw sizeError
       const result = await this.runWithRetries(this.source)
-      this.bytesAcked = this.source.size ?? this.bytesAcked
+      const size = this.source.size ?? this.bytesAcked
+      this.bytesAcked = size
+      this.bytesSent = size
+      this.emitProgress()
       this.setState('complete')
       return result
     } catch (error) {
@@ -450,7 +453,9 @@ export class BaseUpload<Input> {
   }
 
   private async sliceNext(source: Source, offset: number): Promise<SourceChunk> {
-    const end = planChunk({ offset, size: source.size, chunkSize: this.chunkSize, limits: this.limits })
+    // A stream of unknown length is never buffered whole: it goes in default-sized chunks.
+    const chunkSize = source.size === undefined && this.chunkSize === Infinity ? DEFAULT_CHUNK_SIZE : this.chunkSize
+    const end = planChunk({ offset, size: source.size, chunkSize, limits: this.limits })
     return source.slice(offset, end)
   }
 

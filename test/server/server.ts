@@ -234,7 +234,7 @@ export class ReferenceServer implements ControlTarget {
     }
     this.stats.requests[route.kind]++
     const uploadId = 'uploadId' in route ? route.uploadId : undefined
-    this.events.emit('request', { kind: route.kind, method: req.method ?? '', url: req.url ?? '', uploadId })
+    this.events.emit('request', { kind: route.kind, method: req.method ?? '', url: req.url ?? '', uploadId, headers: req.headers })
     if (route.kind === 'control') {
       return handleControl(this, new Exchange(req, res, 'control', newest, {}, this.hooks), route.path)
     }

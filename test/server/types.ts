@@ -2,6 +2,7 @@
  * Public types of the reference server: options, upload snapshots, statistics and faults.
  * @module
  */
+import type { IncomingHttpHeaders } from 'node:http'
 
 /** What a request does; faults and statistics are keyed by it. */
 export type RequestKind = 'create' | 'append' | 'head' | 'delete' | 'options' | 'plain' | 'control'
@@ -169,6 +170,8 @@ export interface RequestEvent {
   url: string
   /** The upload named in the path, if any. */
   uploadId: string | undefined
+  /** The request's headers, for tests that check what a client sent (credentials, versions). */
+  headers: IncomingHttpHeaders
 }
 
 /** Events of `ReferenceServer.events`. */

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createUploadUrl, rawRequest } from '../../server/test-client'
+import { createUploadUrl, openRequest, rawRequest } from '../../server/test-client'
 
 const CLI = fileURLToPath(new URL('../../server/cli.ts', import.meta.url))
 let child: ChildProcess | undefined
@@ -52,6 +53,27 @@ describe('cli', () => {
     proc.kill('SIGTERM')
     expect(await exitCode(proc)).toBe(0)
     expect((await readdir(uploads)).filter((name) => name.endsWith('.json'))).toHaveLength(1)
+  })
+
+  it('answers a POST with a 104 carrying Location before the body is sent', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'reference-cli-'))
+    const proc = (child = startCli(['--port', '0', '--dir', join(dir, 'uploads')]))
+    const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(await firstLine(proc))?.[1] ?? ''
+    const body = Buffer.alloc(100_000, 7)
+    const open = openRequest({
+      method: 'POST',
+      url: `${url}/uploads`,
+      headers: { 'Upload-Complete': '?1', 'Upload-Draft-Interop-Version': '8', 'Content-Length': body.length },
+    })
+    // The headers are flushed and not one body byte is written until the 104 has arrived.
+    const interim = await open.firstInterim
+    expect(interim.status).toBe(104)
+    expect(interim.headers.location).toMatch(new RegExp(`^${url}/uploads/[0-9a-f]{32}$`))
+    open.req.end(body)
+    const response = await open.response
+    expect(response.status).toBe(201)
+    expect(response.headers.location).toBe(interim.headers.location)
+    expect(JSON.parse(response.body)).toMatchObject({ size: body.length, sha256: createHash('sha256').update(body).digest('hex') })
   })
 
   it('exits with 2 on bad arguments', async () => {
