@@ -3,6 +3,7 @@
  * @module
  */
 import type { UploadError } from './errors'
+import type { ProtocolName } from './protocols/load'
 import type { HeaderMap, HttpResponse, Protocol, RequestDescription, Transport, UrlSource } from './types'
 
 /** Retry policy, handed to p-retry. */
@@ -33,7 +34,7 @@ export interface UploadOptions {
   /** An existing upload resource to continue (skips creation; HEAD first). */
   url?: string
   /** `'ietf'` (the newest draft, interop version 8) or a Protocol object. Default: `'ietf'`. */
-  protocol?: 'ietf' | Protocol
+  protocol?: ProtocolName | Protocol
   /**
    * Largest number of bytes per request. `Infinity` sends one request: resumable in Node through
    * the 104's `Location`; in browsers the upload URL is first obtained with an empty creation

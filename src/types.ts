@@ -145,6 +145,8 @@ export type ProtocolResult =
   | { kind: 'too-large'; limits: UploadLimits }
   /** The upload resource was cancelled. */
   | { kind: 'cancelled' }
+  /** Discovery (e.g. tus OPTIONS) succeeded; the protocol keeps what it learned. */
+  | { kind: 'discovered'; limits: UploadLimits }
   /** Anything else: a typed error, `retryable` says whether to retry. */
   | { kind: 'error'; error: UploadError }
 
@@ -187,7 +189,7 @@ export interface AppendInput {
 }
 
 /** Which request a response answers, for {@link Protocol.interpret}. */
-export type RequestKind = 'create' | 'offset' | 'append' | 'cancel'
+export type RequestKind = 'discover' | 'create' | 'offset' | 'append' | 'cancel'
 
 /**
  * A sans-I/O protocol: turns the upload's state into request descriptions and responses into
@@ -206,6 +208,17 @@ export interface Protocol {
   appendRequest(input: AppendInput): RequestDescription
   /** The cancellation request (DELETE). */
   cancelRequest(url: string): RequestDescription
+  /**
+   * Optional: a request the Upload sends once before creating an upload (tus: OPTIONS, to learn
+   * the server's versions, extensions and limits). Its answer goes to `interpret('discover', …)`.
+   */
+  discoverRequest?(endpoint: string): RequestDescription | undefined
+  /**
+   * Optional: headers that depend on the body's bytes (tus: `Upload-Checksum`). Called before a
+   * request with a body is sent; the only async step a protocol may have, and it does no I/O
+   * beyond reading the given chunk.
+   */
+  bodyHeaders?(request: RequestDescription, body: SourceChunk): Promise<HeaderMap>
   /** Reads a 1xx response seen while `request` was in flight. */
   interpretInterim(request: RequestDescription, response: InterimResponse): InterimResult
   /** Reads the final response to `request`. */

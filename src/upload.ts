@@ -8,7 +8,7 @@ import mitt, { type Emitter, type Handler } from 'mitt'
 import pRetry from 'p-retry'
 import { UploadError } from './errors'
 import type { RetryOptions, UploadEvents, UploadOptions, UploadProgress, UploadResult, UploadState } from './options'
-import { ietfProtocol } from './protocols/ietf'
+import { loadProtocol } from './protocols/load'
 import { checkSize, planChunk } from './protocols/limits'
 import type {
   HttpResponse,
@@ -55,7 +55,9 @@ export class BaseUpload<Input> {
   bytesAcked = 0
 
   private readonly emitter: Emitter<UploadEvents> = mitt<UploadEvents>()
-  private readonly protocol: Protocol
+  private protocol: Protocol | undefined
+  private protocolLoad: Promise<Protocol> | undefined
+  private discovered = false
   private readonly transport: Transport
   private readonly endpoint: string | undefined
   private readonly allowedOrigins: Set<string>
@@ -93,7 +95,6 @@ export class BaseUpload<Input> {
     }
     this.needsOffset = this.url !== undefined
     if (this.url !== undefined) this.urlVia = 'stored'
-    this.protocol = typeof options.protocol === 'object' ? options.protocol : ietfProtocol({ clock: Date.now })
     const transport = options.transport
     this.transport = typeof transport === 'object' ? transport : environment.transport(transport)
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE
@@ -163,6 +164,7 @@ export class BaseUpload<Input> {
   private async run(): Promise<UploadResult> {
     try {
       this.source = await this.environment.source(this.input)
+      this.protocol = await this.resolveProtocol()
       const sizeError = this.source.size === undefined ? undefined : checkSize(this.source.size, this.limits)
       if (sizeError) throw sizeError
       const result = await this.runWithRetries(this.source)
@@ -242,7 +244,7 @@ export class BaseUpload<Input> {
   }
 
   private async queryOffset(url: string, source: Source): Promise<UploadResult | undefined> {
-    const request = this.protocol.offsetRequest(url)
+    const request = this.proto.offsetRequest(url)
     const { response, result } = await this.exchange('offset', request, undefined)
     if (result.kind === 'gone') return this.restartAfterGone()
     if (result.kind !== 'offset') throw unexpected(result)
@@ -258,10 +260,11 @@ export class BaseUpload<Input> {
   private async create(source: Source): Promise<UploadResult | undefined> {
     const endpoint = this.endpoint
     if (endpoint === undefined) throw new UploadError('upload-gone', 'the upload is gone and no endpoint is set to create a new one', { retryable: false })
+    await this.discover(endpoint)
     // Without 1xx (browsers) the URL must be known before bytes go out: create with no body first.
     const chunk = this.transport.seesInterimResponses ? await this.sliceNext(source, 0) : undefined
     const complete = chunk ? chunk.last : source.size === 0
-    const request = this.protocol.createRequest({
+    const request = this.proto.createRequest({
       endpoint,
       size: source.size,
       body: chunk ? { start: 0, end: chunk.length } : null,
@@ -285,7 +288,7 @@ export class BaseUpload<Input> {
   private async append(url: string, source: Source): Promise<UploadResult | undefined> {
     const chunk = await this.sliceNext(source, this.offset)
     const start = this.offset
-    const request = this.protocol.appendRequest({ url, offset: start, end: start + chunk.length, size: source.size, complete: chunk.last })
+    const request = this.proto.appendRequest({ url, offset: start, end: start + chunk.length, size: source.size, complete: chunk.last })
     const { response, result } = await this.exchange('append', request, chunk)
     switch (result.kind) {
       case 'appended':
@@ -312,10 +315,20 @@ export class BaseUpload<Input> {
     }
   }
 
+  /** Lets a protocol that needs it (tus) learn the server's capabilities, once per Upload. */
+  private async discover(endpoint: string): Promise<void> {
+    const request = this.discovered ? undefined : this.proto.discoverRequest?.(endpoint)
+    if (!request) return
+    const { result } = await this.exchange('discover', request, undefined)
+    if (result.kind !== 'discovered') throw unexpected(result)
+    this.discovered = true
+    this.mergeLimits(result.limits)
+  }
+
   /** Sends one request and reads its answer; interim responses are handled as they arrive. */
-  private async exchange(kind: 'create' | 'offset' | 'append', request: RequestDescription, chunk: SourceChunk | undefined): Promise<{ response: HttpResponse; result: ProtocolResult }> {
+  private async exchange(kind: 'discover' | 'create' | 'offset' | 'append', request: RequestDescription, chunk: SourceChunk | undefined): Promise<{ response: HttpResponse; result: ProtocolResult }> {
     const response = await this.send(request, chunk, (interim) => this.onInterim(request, interim))
-    const result = this.protocol.interpret(kind, request, response)
+    const result = this.proto.interpret(kind, request, response)
     if (result.kind === 'error') throw result.error
     return { response, result }
   }
@@ -330,7 +343,8 @@ export class BaseUpload<Input> {
     const start = request.body?.start ?? 0
     this.requestFailure = undefined
     try {
-      const headers = { ...(await this.userHeaders(request)), ...request.headers }
+      const bodyHeaders = chunk && this.proto.bodyHeaders ? await this.proto.bodyHeaders(request, chunk) : {}
+      const headers = { ...(await this.userHeaders(request)), ...request.headers, ...bodyHeaders }
       const guardStalls = chunk === undefined || this.transport.name !== 'fetch'
       if (guardStalls) stall.arm()
       return await this.transport.send(
@@ -369,7 +383,7 @@ export class BaseUpload<Input> {
   }
 
   private onInterim(request: RequestDescription, interim: InterimResponse): void {
-    const result = this.protocol.interpretInterim(request, interim)
+    const result = this.proto.interpretInterim(request, interim)
     if (result.kind === 'location') {
       this.mergeLimits(result.limits)
       this.learnUrl(result.url, '104')
@@ -468,10 +482,22 @@ export class BaseUpload<Input> {
   }
 
   private async cancel(url: string): Promise<void> {
-    const request = this.protocol.cancelRequest(url)
+    const request = (await this.resolveProtocol()).cancelRequest(url)
     const headers = { ...(await this.userHeaders(request)), ...request.headers }
     const controller = new AbortController()
     await this.transport.send({ method: request.method, url, headers, body: null, bodyLength: 0 }, { signal: controller.signal }).catch(() => undefined)
+  }
+
+  private resolveProtocol(): Promise<Protocol> {
+    const option = this.options.protocol ?? 'ietf'
+    this.protocolLoad ??= typeof option === 'object' ? Promise.resolve(option) : loadProtocol(option, Date.now)
+    return this.protocolLoad
+  }
+
+  /** The protocol, once `run()` has resolved it. */
+  private get proto(): Protocol {
+    if (!this.protocol) throw new Error('resumable-upload: protocol used before it was resolved')
+    return this.protocol
   }
 
   private throwIfAborted(): void {

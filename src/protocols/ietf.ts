@@ -204,6 +204,9 @@ function interpret(ctx: Context, kind: RequestKind, request: RequestDescription,
       return interpretAppend(ctx, request, response)
     case 'cancel':
       return isSuccess(response.status) || isGoneStatus(response.status) ? CANCELLED : statusError(ctx, 'DELETE', response)
+    case 'discover':
+      // Feature detection (OPTIONS): a resource that supports creation answers with Upload-Limit.
+      return isSuccess(response.status) ? { kind: 'discovered', limits: limitsOf(ctx, response.headers) } : statusError(ctx, 'OPTIONS', response)
   }
 }
 
