@@ -75,7 +75,8 @@ export class BaseUpload<Input> {
   private resumeGate: (() => void) | undefined
   private requestFailure: UploadError | undefined
   private mismatchesInARow = 0
-  private cameBackOnline = false
+  /** The next attempt starts at once and costs no retry (back online, or a limit learned mid-request). */
+  private retryAtOnce = false
 
   /**
    * @param input the file, Blob or (in Node) path, Buffer or stream
@@ -195,7 +196,7 @@ export class BaseUpload<Input> {
           signal: this.pauseController.signal,
           shouldRetry: ({ error }) => error instanceof UploadError && error.retryable,
           onFailedAttempt: (context) => this.onFailedAttempt(context.error, context.attemptNumber, context.retriesLeft),
-          shouldConsumeRetry: () => !this.cameBackOnline,
+          shouldConsumeRetry: () => !this.retryAtOnce,
         })
       } catch (error) {
         if (this.state !== 'paused') throw error
@@ -207,7 +208,7 @@ export class BaseUpload<Input> {
 
   private async onFailedAttempt(error: Error, attempt: number, retriesLeft: number): Promise<void> {
     this.needsOffset = this.url !== undefined
-    this.cameBackOnline = false
+    this.retryAtOnce = error instanceof UploadError && error.code === 'too-large' && error.retryable
     if (!(error instanceof UploadError) || !error.retryable || retriesLeft <= 0 || this.state === 'paused') return
     this.setState('retrying')
     this.emitter.emit('retry', { attempt, retriesLeft, error })
@@ -215,7 +216,7 @@ export class BaseUpload<Input> {
     const offline = this.environment.offline(signal)
     if (offline) {
       await offline
-      this.cameBackOnline = true
+      this.retryAtOnce = true
     } else if (error.retryAfter !== undefined) {
       await sleep(error.retryAfter * 1000, signal)
     }
@@ -387,6 +388,11 @@ export class BaseUpload<Input> {
     if (result.kind === 'location') {
       this.mergeLimits(result.limits)
       this.learnUrl(result.url, '104')
+      const { maxAppendSize } = this.limits
+      if (request.body && maxAppendSize !== undefined && request.body.end - request.body.start > maxAppendSize) {
+        // A known max-append-size must not be exceeded: stop now, ask for the offset, go on in smaller requests.
+        throw new UploadError('too-large', 'the request is larger than the server\'s max-append-size', { retryable: true })
+      }
     } else if (result.kind === 'progress' && result.offset <= this.bytesSent && result.offset > this.bytesAcked) {
       this.bytesAcked = result.offset
       this.emitProgress()
