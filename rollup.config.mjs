@@ -1,6 +1,8 @@
 // Builds: ESM entries for browsers and Node (with source maps and .d.ts), and the minified
 // script-tag bundle `dist/resumable-upload.min.js` (IIFE, global `ResumableUpload`).
+import { rmSync } from 'node:fs'
 import { builtinModules } from 'node:module'
+import { dirname, posix } from 'node:path'
 import nodeResolve from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
 import typescript from '@rollup/plugin-typescript'
@@ -22,11 +24,42 @@ const typescriptOptions = (declarations) => ({
   },
 })
 
+/** Empties `dist` before the first build, so chunks of earlier builds never reach the package. */
+const cleanDist = () => ({
+  name: 'clean-dist',
+  buildStart() {
+    rmSync('dist', { recursive: true, force: true })
+  },
+})
+
+/**
+ * TypeScript writes `.d.ts` files with the specifiers of the sources (`'./options'`), which
+ * `moduleResolution: node16/nodenext` cannot follow in a `"type": "module"` package. This adds the
+ * `.js` (or `/index.js`) that the emitted declarations sit next to.
+ */
+const fullySpecifiedDeclarations = () => ({
+  name: 'fully-specified-declarations',
+  generateBundle(_options, bundle) {
+    const specifier = /((?:from|import)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]*?)\2/g
+    for (const file of Object.values(bundle)) {
+      if (file.type !== 'asset' || !file.fileName.endsWith('.d.ts')) continue
+      file.source = String(file.source).replace(specifier, (whole, prefix, quote, path) => {
+        if (/\.(?:js|mjs|cjs|json)$/.test(path)) return whole
+        const target = posix.join(dirname(file.fileName), path)
+        if (`${target}.d.ts` in bundle) return `${prefix}${quote}${path}.js${quote}`
+        if (`${target}/index.d.ts` in bundle) return `${prefix}${quote}${path}/index.js${quote}`
+        this.warn(`${file.fileName}: cannot resolve the declaration import '${path}'`)
+        return whole
+      })
+    }
+  },
+})
+
 export default [
   {
     input: { index: 'src/index.ts', node: 'src/node.ts', 'react/index': 'src/react/index.ts' },
     external: (id) => runtimeDependencies.some((dep) => id === dep || id.startsWith(`${dep}/`)) || nodeBuiltins.includes(id),
-    plugins: [typescript(typescriptOptions(true))],
+    plugins: [cleanDist(), typescript(typescriptOptions(true)), fullySpecifiedDeclarations()],
     output: {
       dir: 'dist',
       format: 'es',

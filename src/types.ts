@@ -249,6 +249,11 @@ export interface UploadRecord {
   expiresAt?: number
   /** User metadata. */
   metadata: Record<string, string>
+  /**
+   * The source itself when persistBlob is on; only stores that can keep Blobs (IndexedDB, memory)
+   * keep it.
+   */
+  blob?: Blob
 }
 
 /** Keeps upload records. All methods may reject; the Upload treats that as "no store". */

@@ -224,19 +224,18 @@ export class BaseUpload<Input> {
 
   /** One attempt: HEAD when the offset is in doubt, create when there is no URL, then append. */
   private async attempt(source: Source): Promise<UploadResult> {
-    this.throwIfAborted()
     if (this.url !== undefined && this.needsOffset) {
-      this.setState('uploading')
+      this.enter('uploading')
       const done = await this.queryOffset(this.url, source)
       if (done) return done
     }
     if (this.url === undefined) {
-      this.setState('creating')
+      this.enter('creating')
       const done = await this.create(source)
       if (done) return done
     }
-    this.setState('uploading')
     for (;;) {
+      this.enter('uploading')
       const url = this.url
       if (url === undefined) return this.attempt(source) // the upload was gone and restarts
       const done = this.needsOffset ? await this.queryOffset(url, source) : await this.append(url, source)
@@ -281,7 +280,10 @@ export class BaseUpload<Input> {
     if (result.kind !== 'created') throw unexpected(result)
     this.learnUrl(result.url, 'created')
     this.mergeLimits(result.limits)
-    if (chunk) this.acceptOffset(result.offset ?? chunk.length, source)
+    if (chunk) {
+      this.acceptOffset(result.offset ?? chunk.length, source)
+      this.emitter.emit('chunk', { start: 0, end: this.offset })
+    }
     if (complete) throw new UploadError('malformed-response', 'the server did not complete an upload whose last byte it received', { retryable: false })
     return undefined
   }
@@ -506,8 +508,17 @@ export class BaseUpload<Input> {
     return this.protocol
   }
 
+  /** Moves to `state` unless the upload was paused or aborted meanwhile. */
+  private enter(state: 'creating' | 'uploading'): void {
+    this.throwIfAborted()
+    this.setState(state)
+  }
+
+  /** Stops the current step when the upload was paused or aborted (between requests, too). */
   private throwIfAborted(): void {
-    if (this.state === 'aborted') throw new UploadError('aborted', 'the upload was aborted', { retryable: false })
+    if (this.state === 'aborted' || this.state === 'paused') {
+      throw new UploadError('aborted', `the upload was ${this.state}`, { retryable: false })
+    }
   }
 
   private setState(state: UploadState): void {

@@ -72,6 +72,15 @@ describe('inputs', () => {
     await expectStored(url, data)
   })
 
+  it('fails with source-error when a stream cannot go back to the offset a restart needs', async () => {
+    const data = randomData(3 * MiB)
+    const upload = new Upload(webStream(data.bytes, 64 * 1024), { endpoint: server.endpoint, chunkSize: MiB, retry: fastRetry })
+    upload.on('chunk', ({ end }) => {
+      if (end === 2 * MiB && upload.url) void server.forget(server.uploadIdFromUrl(upload.url))
+    })
+    await expect(upload.start()).rejects.toMatchObject({ code: 'source-error', retryable: false })
+  })
+
   it('uploads a Node Readable with chunkSize Infinity in bounded chunks', async () => {
     const data = randomData(9 * MiB)
     const log = recordRequests()
