@@ -1,5 +1,7 @@
 /** What the browser entry plugs into the Upload: XHR by default, Blob/stream sources, online events. @module */
 import { toSource, type SourceInput } from './sources'
+import { indexedDbStore } from './stores/indexeddb'
+import { sharedMemoryStore } from './stores/memory'
 import { fetchTransport } from './transports/fetch'
 import { xhrTransport } from './transports/xhr'
 import type { UploadEnvironment } from './upload'
@@ -11,6 +13,12 @@ export const browserEnvironment: UploadEnvironment<SourceInput> = {
     return name === 'fetch' || typeof XMLHttpRequest === 'undefined' ? fetchTransport() : xhrTransport()
   },
   source: toSource,
+  store(option) {
+    if (option === false) return undefined
+    if (typeof option === 'object') return option
+    if (option === 'file') throw new TypeError("resumable-upload: the 'file' store exists only in Node")
+    return option === 'memory' ? sharedMemoryStore() : indexedDbStore()
+  },
   baseUrl: () => globalThis.location?.href,
   offline(signal) {
     if (typeof navigator === 'undefined' || navigator.onLine !== false || typeof addEventListener !== 'function') return undefined

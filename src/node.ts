@@ -11,7 +11,9 @@
  */
 import { nodeEnvironment } from './node-environment'
 import type { UploadOptions } from './options'
+import { findPreviousRecords } from './previous'
 import type { NodeSourceInput } from './sources/node'
+import type { UploadRecord } from './types'
 import { BaseUpload } from './upload'
 
 /** A resumable upload of a file path, Buffer/Uint8Array, Blob, or Node/web stream. */
@@ -22,6 +24,11 @@ export class Upload extends BaseUpload<NodeSourceInput> {
    */
   constructor(input: NodeSourceInput, options: UploadOptions) {
     super(input, options, nodeEnvironment)
+  }
+
+  /** Stored records of unfinished uploads of this input to `options.endpoint` (from the store). */
+  static findPrevious(input: NodeSourceInput, options: UploadOptions): Promise<UploadRecord[]> {
+    return findPreviousRecords(input, options, nodeEnvironment)
   }
 }
 
@@ -34,3 +41,13 @@ export { fetchTransport } from './transports/fetch'
 export { nodeHttpTransport } from './transports/node-http'
 export type { NodeSourceInput } from './sources/node'
 export type * from './types'
+
+// Persistence
+export { memoryStore } from './stores/memory'
+export { fileStore } from './stores/file'
+export type { FileStoreOptions } from './stores/file'
+export { StoreError } from './stores/errors'
+export type { StoreErrorCode } from './stores/errors'
+export { parseRecord } from './stores/record'
+export { fingerprint } from './fingerprint'
+export type { FingerprintFunction, FingerprintOptions } from './fingerprint'

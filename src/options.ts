@@ -3,8 +3,10 @@
  * @module
  */
 import type { UploadError } from './errors'
+import type { FingerprintFunction } from './fingerprint'
+import type { UploadWarning } from './persistence'
 import type { ProtocolName } from './protocols/load'
-import type { HeaderMap, HttpResponse, Protocol, RequestDescription, Transport, UrlSource } from './types'
+import type { HeaderMap, HttpResponse, Protocol, RequestDescription, Store, Transport, UrlSource } from './types'
 
 /** Retry policy, handed to p-retry. */
 export interface RetryOptions {
@@ -70,6 +72,37 @@ export interface UploadOptions {
    * body. 0 turns it off. Default: 30_000.
    */
   stallTimeout?: number
+  /**
+   * Where upload state is kept so that a reload, a crash or a new process resumes instead of
+   * starting over: `'indexeddb'` (browser default), `'memory'`, `'file'` (Node default, in
+   * `storeDirectory`), a Store, or false for none. Records never hold credentials or headers.
+   */
+  store?: 'indexeddb' | 'memory' | 'file' | Store | false
+  /** Directory of the `'file'` store (Node). Default: `<os tmpdir>/resumable-upload`. */
+  storeDirectory?: string
+  /**
+   * The key that finds a stored upload for a source. Default: from name, size, type,
+   * lastModified and the endpoint; sources without a name and lastModified (bytes, streams,
+   * plain Blobs) get no key and are not stored unless you pass a function here.
+   */
+  fingerprint?: FingerprintFunction
+  /**
+   * Add a SHA-256 of the first and last 64 KiB to the default fingerprint, so another file with
+   * the same name and size is never resumed onto old bytes. Default: false.
+   */
+  sampleContent?: boolean
+  /** Delete the stored record when the upload completes. Default: true. */
+  removeOnSuccess?: boolean
+  /**
+   * Keep the File/Blob itself in the store (IndexedDB keeps it by reference where it can), so
+   * `Upload.restoreAll()` can resume after a reload without a file picker. Default: false.
+   */
+  persistBlob?: boolean
+  /**
+   * When another tab is uploading the same file: `'wait'` until it is done (then resume from its
+   * state), or `'fail'` at once with code `locked`. Uses Web Locks where present. Default: 'wait'.
+   */
+  lock?: 'wait' | 'fail'
 }
 
 /** The states of an upload. */
@@ -110,4 +143,6 @@ export type UploadEvents = {
   chunk: { start: number; end: number }
   /** The upload failed for good (also rejects `start()`). */
   error: UploadError
+  /** Something about stored state went wrong; the upload goes on (see UploadWarningCode). */
+  warning: UploadWarning
 }

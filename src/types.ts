@@ -248,6 +248,11 @@ export interface UploadRecord {
   /** When the server forgets the upload, ms since the epoch, when known. */
   expiresAt?: number
   /** User metadata. */
+  /**
+   * True when the upload completed while another tab waited for it: that tab then finds the
+   * finished upload (HEAD) instead of sending the file again, and removes the record.
+   */
+  complete?: boolean
   metadata: Record<string, string>
   /**
    * The source itself when persistBlob is on; only stores that can keep Blobs (IndexedDB, memory)

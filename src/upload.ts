@@ -6,8 +6,9 @@
  */
 import mitt, { type Emitter, type Handler } from 'mitt'
 import pRetry from 'p-retry'
-import { UploadError } from './errors'
+import { UploadError, type UploadErrorCode } from './errors'
 import type { RetryOptions, UploadEvents, UploadOptions, UploadProgress, UploadResult, UploadState } from './options'
+import { UploadPersistence } from './persistence'
 import { loadProtocol } from './protocols/load'
 import { checkSize, planChunk } from './protocols/limits'
 import type {
@@ -18,6 +19,7 @@ import type {
   RequestDescription,
   Source,
   SourceChunk,
+  Store,
   Transport,
   UploadLimits,
   UrlSource,
@@ -34,6 +36,8 @@ export interface UploadEnvironment<Input> {
   baseUrl(): string | undefined
   /** Resolves once the network is back (browsers: the `online` event); undefined when online. */
   offline(signal: AbortSignal): Promise<void> | undefined
+  /** The store for a store option (the default when undefined); undefined for none. */
+  store(option: UploadOptions['store'], options: UploadOptions): Store | undefined
 }
 
 const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
@@ -41,6 +45,16 @@ const DEFAULT_RETRY: Required<RetryOptions> = { retries: 8, minTimeout: 500, max
 const MAX_MISMATCHES_IN_A_ROW = 3
 const SMALLEST_CHUNK_AFTER_413 = 64 * 1024
 const FINISHED: ReadonlySet<UploadState> = new Set(['complete', 'failed', 'aborted'])
+const FORGET_ON: ReadonlySet<UploadErrorCode> = new Set<UploadErrorCode>([
+  'offset-invalid',
+  'length-mismatch',
+  'location-refused',
+  'location-changed',
+  'too-large',
+  'upload-gone',
+  'upload-failed',
+  'source-changed',
+])
 
 /**
  * The upload orchestrator shared by the browser and Node entries; use `Upload` from
@@ -75,6 +89,7 @@ export class BaseUpload<Input> {
   private resumeGate: (() => void) | undefined
   private requestFailure: UploadError | undefined
   private mismatchesInARow = 0
+  private readonly persistence: UploadPersistence
   /** The next attempt starts at once and costs no retry (back online, or a limit learned mid-request). */
   private retryAtOnce = false
 
@@ -103,6 +118,19 @@ export class BaseUpload<Input> {
     this.retry = { ...DEFAULT_RETRY, ...options.retry }
     const trusted = [this.endpoint, this.url, ...(options.allowedOrigins ?? [])].filter((value) => value !== undefined)
     this.allowedOrigins = new Set(trusted.map((value) => originOf(value)))
+    this.persistence = new UploadPersistence(
+      {
+        store: this.url === undefined ? environment.store(options.store, options) : undefined,
+        endpoint: this.endpoint,
+        fingerprint: options.fingerprint,
+        sampleContent: options.sampleContent ?? false,
+        removeOnSuccess: options.removeOnSuccess ?? true,
+        persistBlob: options.persistBlob ?? false,
+        lock: options.lock ?? 'wait',
+        metadata: options.metadata ?? {},
+      },
+      (warning) => this.emitter.emit('warning', warning),
+    )
     options.signal?.addEventListener('abort', () => void this.abort(), { once: true })
   }
 
@@ -159,32 +187,55 @@ export class BaseUpload<Input> {
       this.pauseController.abort()
       this.resumeGate?.()
     }
-    if (terminate && this.url !== undefined && this.state !== 'complete') await this.cancel(this.url)
+    if (terminate && this.url !== undefined && this.state !== 'complete') {
+      await Promise.all([this.cancel(this.url), this.persistence.remove()])
+    }
   }
 
   private async run(): Promise<UploadResult> {
     try {
       this.source = await this.environment.source(this.input)
       this.protocol = await this.resolveProtocol()
-      const sizeError = this.source.size === undefined ? undefined : checkSize(this.source.size, this.limits)
+      const sizeError = checkSize(this.source.size, this.limits)
       if (sizeError) throw sizeError
+      await this.resumeStored(this.source)
       const result = await this.runWithRetries(this.source)
       const size = this.source.size ?? this.bytesAcked
       this.bytesAcked = size
       this.bytesSent = size
       this.emitProgress()
+      await this.persistence.complete(this.source.size)
       this.setState('complete')
       return result
     } catch (error) {
       const failure = this.state === 'aborted' ? new UploadError('aborted', 'the upload was aborted', { retryable: false }) : toUploadError(error)
+      // A dead or inconsistent upload is forgotten; one that ran out of retries stays resumable.
+      if (FORGET_ON.has(failure.code)) await this.persistence.remove()
       if (this.state !== 'aborted') {
         this.setState('failed')
         this.emitter.emit('error', failure)
       }
       throw failure
     } finally {
+      await this.persistence.close()
       await this.source?.close().catch(() => undefined)
     }
+  }
+
+  /** Continues a stored upload of the same source, if the store has one this Upload may use. */
+  private async resumeStored(source: Source): Promise<void> {
+    if (this.url !== undefined) return
+    const record = await this.persistence.open(source, this.input, this.proto, this.runController.signal)
+    if (!record) return
+    if (!this.allowedOrigins.has(originOf(record.url))) {
+      this.emitter.emit('warning', { code: 'record-ignored', message: 'a stored upload on an origin that is not allowed was ignored' })
+      await this.persistence.remove()
+      return
+    }
+    this.url = record.url
+    this.urlVia = 'stored'
+    this.needsOffset = true
+    this.emitter.emit('url', { url: record.url, via: 'stored' })
   }
 
   private async runWithRetries(source: Source): Promise<UploadResult> {
@@ -282,7 +333,7 @@ export class BaseUpload<Input> {
     this.mergeLimits(result.limits)
     if (chunk) {
       this.acceptOffset(result.offset ?? chunk.length, source)
-      this.emitter.emit('chunk', { start: 0, end: this.offset })
+      this.acknowledged(0)
     }
     if (complete) throw new UploadError('malformed-response', 'the server did not complete an upload whose last byte it received', { retryable: false })
     return undefined
@@ -298,7 +349,7 @@ export class BaseUpload<Input> {
         if (chunk.last) throw new UploadError('malformed-response', 'the server answered `Upload-Complete: ?0` to the last bytes', { retryable: false })
         this.acceptOffset(result.offset ?? start + chunk.length, source)
         this.mismatchesInARow = 0
-        this.emitter.emit('chunk', { start, end: this.offset })
+        this.acknowledged(start)
         return undefined
       case 'complete':
         if (!chunk.last) throw new UploadError('malformed-response', 'the server reported the upload complete before its last byte', { retryable: false })
@@ -417,6 +468,7 @@ export class BaseUpload<Input> {
     if (this.url === url) return
     this.url = url
     this.urlVia = via
+    this.persistence.saveUrl(url, this.proto, this.source?.size, this.limits)
     this.emitter.emit('url', { url, via })
   }
 
@@ -437,6 +489,12 @@ export class BaseUpload<Input> {
     this.bytesAcked = offset
     this.bytesSent = Math.max(this.bytesSent, offset)
     this.emitProgress()
+  }
+
+  /** The server confirmed `[start, offset)`: tell listeners and the store (once per chunk). */
+  private acknowledged(start: number): void {
+    this.persistence.saveOffset(this.offset, this.source?.size, this.limits)
+    this.emitter.emit('chunk', { start, end: this.offset })
   }
 
   private mergeLimits(limits: UploadLimits): void {
@@ -465,6 +523,7 @@ export class BaseUpload<Input> {
     if (this.options.restartOnGone === false || this.endpoint === undefined) {
       throw new UploadError('upload-gone', 'the upload no longer exists on the server', { retryable: false })
     }
+    void this.persistence.remove()
     this.url = undefined
     this.urlVia = undefined
     this.offset = 0

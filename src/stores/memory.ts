@@ -41,3 +41,11 @@ function validated(record: UploadRecord): UploadRecord {
 function copy(record: UploadRecord): UploadRecord {
   return { ...record, metadata: { ...record.metadata } }
 }
+
+let shared: Store | undefined
+
+/** The memory store that `store: 'memory'` names: one per page or process, so later Uploads find earlier records. */
+export function sharedMemoryStore(): Store {
+  shared ??= memoryStore()
+  return shared
+}

@@ -27,6 +27,7 @@ export function parseRecord(value: unknown): UploadRecord | undefined {
   if (!hasValidScalars(fields) || metadata === undefined) return undefined
   const blob = fields.blob
   if (blob !== undefined && !(typeof Blob !== 'undefined' && blob instanceof Blob)) return undefined
+  if (fields.complete !== undefined && typeof fields.complete !== 'boolean') return undefined
   const record: UploadRecord = {
     key: fields.key as string,
     url: fields.url as string,
@@ -41,6 +42,7 @@ export function parseRecord(value: unknown): UploadRecord | undefined {
   }
   if (fields.expiresAt !== undefined) record.expiresAt = fields.expiresAt as number
   if (blob !== undefined) record.blob = blob
+  if (fields.complete === true) record.complete = true
   return record
 }
 

@@ -1,0 +1,31 @@
+/** `Upload.findPrevious` and `Upload.restoreAll`: what the store remembers, without an Upload. @module */
+import type { UploadOptions } from './options'
+import { recordKey } from './persistence'
+import { parseRecord } from './stores/record'
+import type { UploadRecord } from './types'
+import type { UploadEnvironment } from './upload'
+
+/** Stored records of unfinished uploads of this input to this endpoint (none, or one). */
+export async function findPreviousRecords<Input>(input: Input, options: UploadOptions, environment: UploadEnvironment<Input>): Promise<UploadRecord[]> {
+  const store = environment.store(options.store, options)
+  if (!store || options.endpoint === undefined) return []
+  const source = await environment.source(input)
+  try {
+    const endpoint = new URL(options.endpoint, environment.baseUrl()).href
+    const key = await recordKey(source, endpoint, { fingerprint: options.fingerprint, sampleContent: options.sampleContent ?? false })
+    const record = key === undefined ? undefined : parseRecord(await store.get(key).catch(() => undefined))
+    return record && !record.complete ? [record] : []
+  } finally {
+    await source.close()
+  }
+}
+
+/** Stored records that carry their file (`persistBlob`), so they can resume with no file picker. */
+export async function restorableRecords<Input>(options: UploadOptions, environment: UploadEnvironment<Input>): Promise<Array<UploadRecord & { blob: Blob }>> {
+  const store = environment.store(options.store, options)
+  if (!store) return []
+  const records = await store.list().catch(() => [])
+  return records
+    .map((record) => parseRecord(record))
+    .filter((record): record is UploadRecord & { blob: Blob } => record?.blob !== undefined && !record.complete)
+}

@@ -1,0 +1,174 @@
+/**
+ * Persistence in Node: the file store carries an upload across a killed process; corrupt,
+ * expired and gone records lead to clean new uploads; a changed file is never resumed.
+ */
+import { spawn } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Upload, fileStore, memoryStore } from '../../src/node'
+import type { UploadWarning } from '../../src/persistence'
+import type { Store, UploadRecord } from '../../src/types'
+import { startReferenceServer, type ReferenceServer } from '../server'
+import { randomData, tempDir, writeTestFile, type TestData } from '../support/files'
+
+const MiB = 1024 * 1024
+const CHILD = fileURLToPath(new URL('./fixtures/upload-child.ts', import.meta.url))
+let server: ReferenceServer
+let work: { dir: string; remove: () => Promise<void> }
+
+beforeAll(async () => {
+  server = await startReferenceServer()
+  work = await tempDir()
+})
+afterAll(async () => {
+  await server.close()
+  await work.remove()
+})
+
+async function expectStored(url: string, data: TestData): Promise<void> {
+  expect(await server.upload(server.uploadIdFromUrl(url))).toMatchObject({ length: data.bytes.length, complete: true, sha256: data.sha256 })
+}
+
+function warningsOf(upload: Upload): UploadWarning[] {
+  const warnings: UploadWarning[] = []
+  upload.on('warning', (warning) => warnings.push(warning))
+  return warnings
+}
+
+describe('file store across processes', () => {
+  it('resumes in a second process what a killed process had uploaded', async () => {
+    const data = randomData(8 * MiB)
+    const path = await writeTestFile(work.dir, 'crash.bin', data)
+    const storeDirectory = join(work.dir, 'state')
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, server.endpoint, path, storeDirectory, String(3 * MiB)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let output = ''
+    child.stdout.on('data', (piece: Buffer) => (output += piece.toString()))
+    const signal = await new Promise((resolve) => child.once('exit', (_code, killed) => resolve(killed)))
+    expect(signal).toBe('SIGKILL')
+    const killedAt = Math.max(...[...output.matchAll(/chunk (\d+)/g)].map((match) => Number(match[1])))
+    expect(killedAt).toBeGreaterThanOrEqual(3 * MiB)
+    expect(killedAt).toBeLessThan(data.bytes.length)
+
+    const upload = new Upload(path, { endpoint: server.endpoint, storeDirectory, chunkSize: MiB })
+    const vias: string[] = []
+    upload.on('url', ({ via }) => vias.push(via))
+    const firstSent: number[] = []
+    upload.on('progress', ({ bytesAcked }) => firstSent.push(bytesAcked))
+    const { url } = await upload.start()
+    expect(vias).toEqual(['stored'])
+    await expectStored(url, data)
+    // Resumed at the server's offset: at least what the child saw acknowledged.
+    expect(firstSent[0]).toBeGreaterThanOrEqual(killedAt)
+    const id = server.uploadIdFromUrl(url)
+    expect((server.stats.perUpload.get(id)?.bodyBytesReceived ?? 0) - data.bytes.length).toBeLessThanOrEqual(MiB)
+    // removeOnSuccess: the record is gone.
+    expect(await fileStore(storeDirectory).list()).toEqual([])
+  })
+})
+
+describe('stored records that must not be resumed', () => {
+  async function storedUpload(store: Store, data: TestData, name: string): Promise<{ path: string; record: UploadRecord }> {
+    const path = await writeTestFile(work.dir, name, data)
+    const first = new Upload(path, { endpoint: server.endpoint, store, chunkSize: MiB })
+    first.on('chunk', ({ end }) => {
+      if (end >= MiB) void first.abort()
+    })
+    await expect(first.start()).rejects.toMatchObject({ code: 'aborted' })
+    const [record] = await store.list()
+    expect(record).toBeDefined()
+    return { path, record: record as UploadRecord }
+  }
+
+  it('resumes a valid record from the same store', async () => {
+    const store = memoryStore()
+    const data = randomData(3 * MiB)
+    const { path, record } = await storedUpload(store, data, 'valid.bin')
+    expect(await Upload.findPrevious(path, { endpoint: server.endpoint, store })).toEqual([record])
+    const upload = new Upload(path, { endpoint: server.endpoint, store, chunkSize: MiB })
+    const vias: string[] = []
+    upload.on('url', ({ via }) => vias.push(via))
+    const { url } = await upload.start()
+    expect(vias).toEqual(['stored'])
+    expect(url).toBe(record.url)
+    await expectStored(url, data)
+  })
+
+  it('ignores a corrupt record with a warning and uploads anew', async () => {
+    const store = memoryStore()
+    const data = randomData(2 * MiB)
+    const { path, record } = await storedUpload(store, data, 'corrupt.bin')
+    const corrupt: Store = { ...store, get: async () => ({ ...record, offset: -1 }) as UploadRecord }
+    const upload = new Upload(path, { endpoint: server.endpoint, store: corrupt, chunkSize: MiB })
+    const warnings = warningsOf(upload)
+    const { url } = await upload.start()
+    expect(url).not.toBe(record.url)
+    expect(warnings.map((warning) => warning.code)).toContain('record-ignored')
+    await expectStored(url, data)
+  })
+
+  it('drops an expired record and uploads anew', async () => {
+    const store = memoryStore()
+    const data = randomData(2 * MiB)
+    const { path, record } = await storedUpload(store, data, 'expired.bin')
+    await store.put({ ...record, expiresAt: Date.now() - 1000 })
+    const upload = new Upload(path, { endpoint: server.endpoint, store, chunkSize: MiB })
+    const warnings = warningsOf(upload)
+    const { url } = await upload.start()
+    expect(url).not.toBe(record.url)
+    expect(warnings.map((warning) => warning.code)).toEqual(['record-expired'])
+    await expectStored(url, data)
+  })
+
+  it('starts a clean new upload when the stored URL answers 404', async () => {
+    const store = memoryStore()
+    const data = randomData(2 * MiB)
+    const { path, record } = await storedUpload(store, data, 'gone.bin')
+    await server.forget(server.uploadIdFromUrl(record.url))
+    const upload = new Upload(path, { endpoint: server.endpoint, store, chunkSize: MiB })
+    const vias: string[] = []
+    upload.on('url', ({ via }) => vias.push(via))
+    const { url } = await upload.start()
+    expect(vias).toEqual(['stored', '104'])
+    await expectStored(url, data)
+  })
+
+  it('never resumes a changed file (same name and size) when content sampling is on', async () => {
+    const store = memoryStore()
+    const data = randomData(2 * MiB)
+    const path = await writeTestFile(work.dir, 'changed.bin', data)
+    const options = { endpoint: server.endpoint, store, chunkSize: MiB, sampleContent: true }
+    const first = new Upload(path, options)
+    first.on('chunk', () => void first.abort())
+    await expect(first.start()).rejects.toMatchObject({ code: 'aborted' })
+    const [record] = await store.list()
+    // Same name, same size, same mtime as far as a fingerprint can see; other bytes.
+    const other = randomData(2 * MiB)
+    const { mtime } = await import('node:fs/promises').then((fs) => fs.stat(path))
+    await writeFile(path, other.bytes)
+    await import('node:fs/promises').then((fs) => fs.utimes(path, mtime, mtime))
+    const upload = new Upload(path, options)
+    const { url } = await upload.start()
+    expect(url).not.toBe(record?.url)
+    await expectStored(url, other)
+  })
+
+  it('stores nothing for bytes without a fingerprint function, and resumes them with one', async () => {
+    const store = memoryStore()
+    const data = randomData(2 * MiB)
+    await new Upload(data.bytes, { endpoint: server.endpoint, store, removeOnSuccess: false }).start()
+    expect(await store.list()).toEqual([])
+    const keyed = { endpoint: server.endpoint, store, chunkSize: MiB, fingerprint: () => `bytes:${data.sha256}` }
+    const first = new Upload(data.bytes, keyed)
+    first.on('chunk', () => void first.abort())
+    await expect(first.start()).rejects.toMatchObject({ code: 'aborted' })
+    const upload = new Upload(data.bytes, keyed)
+    const vias: string[] = []
+    upload.on('url', ({ via }) => vias.push(via))
+    await expectStored((await upload.start()).url, data)
+    expect(vias).toEqual(['stored'])
+  })
+})
