@@ -1,8 +1,8 @@
 // Builds: ESM entries for browsers and Node (with source maps and .d.ts), and the minified
 // script-tag bundle `dist/resumable-upload.min.js` (IIFE, global `ResumableUpload`).
-import { rmSync } from 'node:fs'
+import { readdirSync, rmSync } from 'node:fs'
 import { builtinModules } from 'node:module'
-import { dirname, posix } from 'node:path'
+import { dirname, join, posix, relative, sep } from 'node:path'
 import nodeResolve from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
 import typescript from '@rollup/plugin-typescript'
@@ -24,11 +24,22 @@ const typescriptOptions = (declarations) => ({
   },
 })
 
-/** Empties `dist` before the first build, so chunks of earlier builds never reach the package. */
-const cleanDist = () => ({
-  name: 'clean-dist',
-  buildStart() {
-    rmSync('dist', { recursive: true, force: true })
+/**
+ * Deletes files in `dist` that this build did not write (chunks of earlier builds, declarations of
+ * removed modules), so they never reach the package. Deleting afterwards, not emptying `dist`
+ * first, leaves no moment without a `dist` for test servers that read it. `keep` names what
+ * the other build writes there.
+ */
+const pruneDist = (keep) => ({
+  name: 'prune-dist',
+  writeBundle(options, bundle) {
+    const dir = options.dir
+    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue
+      const path = join(entry.parentPath, entry.name)
+      const name = relative(dir, path).split(sep).join('/')
+      if (!(name in bundle) && !keep.some((kept) => name.startsWith(kept))) rmSync(path)
+    }
   },
 })
 
@@ -59,13 +70,16 @@ export default [
   {
     input: { index: 'src/index.ts', node: 'src/node.ts', 'react/index': 'src/react/index.ts' },
     external: (id) => runtimeDependencies.some((dep) => id === dep || id.startsWith(`${dep}/`)) || nodeBuiltins.includes(id),
-    plugins: [cleanDist(), typescript(typescriptOptions(true)), fullySpecifiedDeclarations()],
+    plugins: [typescript(typescriptOptions(true)), fullySpecifiedDeclarations(), pruneDist(['resumable-upload.min.js'])],
     output: {
       dir: 'dist',
       format: 'es',
       sourcemap: true,
       entryFileNames: '[name].js',
       chunkFileNames: 'chunks/[name]-[hash].js',
+      // Otherwise each entry repeats its chunks' `import 'mitt'`/`import 'p-retry'` as bare imports,
+      // which app bundlers then warn about (the packages declare `sideEffects: false`).
+      hoistTransitiveImports: false,
     },
   },
   {
@@ -76,6 +90,8 @@ export default [
       format: 'iife',
       name: 'ResumableUpload',
       sourcemap: true,
+      // One file for a script tag: protocols that npm users load on demand are inlined.
+      inlineDynamicImports: true,
       plugins: [terser({ format: { comments: false } })],
     },
   },

@@ -35,7 +35,10 @@ export interface UploadOptions {
   endpoint?: string
   /** An existing upload resource to continue (skips creation; HEAD first). */
   url?: string
-  /** `'ietf'` (the newest draft, interop version 8) or a Protocol object. Default: `'ietf'`. */
+  /**
+   * `'ietf'` (the newest draft, interop version 8), `'tus'` (tus 1.0, loaded on demand) or a
+   * Protocol object such as `ietfProtocol({ interopVersion: 6 })`. Default: `'ietf'`.
+   */
   protocol?: ProtocolName | Protocol
   /**
    * Largest number of bytes per request. `Infinity` sends one request: resumable in Node through

@@ -1,0 +1,344 @@
+/**
+ * The tus resumable upload protocol 1.0.0 as a sans-I/O {@link Protocol}: core (HEAD, PATCH,
+ * OPTIONS) plus the creation, creation-with-upload, creation-defer-length, expiration, checksum
+ * and termination extensions. No fetch, no timers, no storage; the current time comes from an
+ * injected clock, and the only async step (`bodyHeaders`) hashes the given chunk.
+ *
+ * Choices this module makes where tus leaves room (each is tested):
+ * - The protocol keeps what OPTIONS told it (`server`). Before discovery it assumes only the core
+ *   protocol and creation: no body on the creation request, no checksum.
+ * - Creation sends the first chunk only when the server lists `creation-with-upload`. A 201 without
+ *   `Upload-Offset` means none of that body was stored (offset 0): resending costs bytes, trusting
+ *   an absent offset could lose them.
+ * - Completion: a creation or PATCH whose `Upload-Offset` reaches the upload's length is `complete`.
+ *   A 2xx to the last PATCH that stored only part of its body is a `mismatch` at the server's offset,
+ *   so the rest is sent again.
+ * - `Upload-Length` goes on PATCH only for an upload whose length is deferred (learned from its
+ *   creation or from `Upload-Defer-Length: 1` on HEAD), on the first PATCH once the size is known.
+ * - Metadata: `filename` and `filetype` come from the source's name and type unless the user's
+ *   metadata has them. A key that is not visible ASCII without `,` makes `createRequest` throw.
+ * - Integers (`Upload-Offset`, `Upload-Length`, `Tus-Max-Size`) are plain digits, at most 15 of
+ *   them; anything else is malformed. An invalid optional `Tus-Max-Size` is ignored.
+ * - HEAD answered 404, 410 or 403 is `gone` (tus allows 403 for an unknown upload); a PATCH
+ *   answered 403 (a final concatenated upload) is a plain error. DELETE answered 404/410 is
+ *   `cancelled`: the resource is gone, which is what DELETE asked for.
+ * - `Cache-Control: no-store` on HEAD responses is the server's duty: the client neither sends it
+ *   (browsers would need it allow-listed for CORS) nor requires it.
+ * - 460 (checksum mismatch) is retryable: the Upload asks for the offset and sends the chunk again.
+ * - 412, and a discovery whose `Tus-Version` lacks 1.0.0, fail for good, naming the server's versions.
+ * - An OPTIONS answered 4xx (other than 408/429) means a server without discovery: `discovered`
+ *   with nothing learned. `X-HTTP-Method-Override` (option) covers PATCH and DELETE, as tus says;
+ *   HEAD and OPTIONS are sent as they are.
+ * @module
+ */
+import { UploadError, isRetryableStatus, type UploadErrorCode, type UploadErrorOptions } from '../errors'
+import { readChunk } from '../sources/read'
+import type {
+  AppendInput,
+  CreateInput,
+  HeaderMap,
+  HttpMethod,
+  HttpResponse,
+  Protocol,
+  ProtocolResult,
+  RequestDescription,
+  RequestKind,
+  SourceChunk,
+  UploadLimits,
+} from '../types'
+import { parseHttpDate, parseRetryAfter, resolveLocation } from './http-fields'
+import { parseNonNegativeInteger } from './structured-fields'
+import { checksumValue, chooseChecksum, type TusChecksumAlgorithm } from './tus-checksum'
+import { encodeMetadata } from './tus-metadata'
+
+/** The protocol version this module speaks, sent as `Tus-Resumable`. */
+export const TUS_VERSION = '1.0.0'
+
+/** The media type of PATCH bodies (and of creation-with-upload bodies). */
+export const TUS_CONTENT_TYPE = 'application/offset+octet-stream'
+
+/** Options of {@link tusProtocol}. */
+export interface TusProtocolOptions {
+  /**
+   * Checksum each request body (`Upload-Checksum`) with this algorithm when the server lists the
+   * `checksum` extension and the algorithm; `false` never. Default: the first of sha1, sha256 the
+   * server lists.
+   */
+  checksum?: TusChecksumAlgorithm | false
+  /** Send PATCH and DELETE as POST with `X-HTTP-Method-Override`. Default: false. */
+  methodOverride?: boolean
+  /**
+   * The current time in ms since the epoch, for `Retry-After` dates. The Upload injects its clock.
+   * Default: none, and then a `Retry-After` date gives no delay rather than a guessed one.
+   */
+  clock?: () => number
+}
+
+/** What OPTIONS told about the server. */
+export interface TusServerInfo {
+  /** `Tus-Version`, in the server's order of preference. */
+  versions: string[]
+  /** `Tus-Extension`. */
+  extensions: string[]
+  /** `Tus-Checksum-Algorithm`, lower case. */
+  checksumAlgorithms: string[]
+  /** `Tus-Max-Size`, when the server sent a valid one. */
+  maxSize: number | undefined
+}
+
+/** The tus {@link Protocol}, which also tells what it learned about the server. */
+export interface TusProtocol extends Protocol {
+  /** What the last successful discovery (OPTIONS) told; undefined before one. */
+  readonly server: TusServerInfo | undefined
+}
+
+interface Context {
+  readonly checksum: TusChecksumAlgorithm | false | undefined
+  readonly methodOverride: boolean
+  readonly clock: (() => number) | undefined
+  server: TusServerInfo | undefined
+  /** Upload URLs whose length the server does not know yet. */
+  readonly deferred: Set<string>
+  /** The upload length each append request was built for, when known. */
+  readonly appendLengths: WeakMap<RequestDescription, number | undefined>
+}
+
+/**
+ * Creates the tus 1.0 protocol. Use one per Upload: it remembers the server's capabilities and
+ * which uploads have a deferred length.
+ *
+ * @param options checksum (default: one the server lists, sha1 first), methodOverride (default
+ *   false), clock (default none)
+ * @example
+ * const protocol = tusProtocol({ checksum: 'sha256' })
+ * const upload = new Upload(file, { endpoint: 'https://tus.example.com/files/', protocol })
+ * // or simply: new Upload(file, { endpoint, protocol: 'tus' })
+ */
+export function tusProtocol(options: TusProtocolOptions = {}): TusProtocol {
+  const ctx: Context = {
+    checksum: options.checksum,
+    methodOverride: options.methodOverride ?? false,
+    clock: options.clock,
+    server: undefined,
+    deferred: new Set(),
+    appendLengths: new WeakMap(),
+  }
+  return {
+    name: 'tus',
+    version: TUS_VERSION,
+    get server() {
+      return ctx.server
+    },
+    discoverRequest: (endpoint) => ({ method: 'OPTIONS', url: endpoint, headers: {}, body: null }),
+    createRequest: (input) => createRequest(ctx, input),
+    offsetRequest: (url) => requestFor(ctx, 'HEAD', url, baseHeaders(), null),
+    appendRequest: (input) => appendRequest(ctx, input),
+    cancelRequest: (url) => requestFor(ctx, 'DELETE', url, baseHeaders(), null),
+    bodyHeaders: (request, chunk) => bodyHeaders(ctx, request, chunk),
+    interpretInterim: () => ({ kind: 'ignored' }),
+    interpret: (kind, request, response) => interpret(ctx, kind, request, response),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+function baseHeaders(): HeaderMap {
+  return { 'tus-resumable': TUS_VERSION }
+}
+
+/** A request, sent as POST with `X-HTTP-Method-Override` when asked to and tus allows it. */
+function requestFor(ctx: Context, method: HttpMethod, url: string, headers: HeaderMap, body: RequestDescription['body']): RequestDescription {
+  if (ctx.methodOverride && (method === 'PATCH' || method === 'DELETE')) {
+    return { method: 'POST', url, headers: { ...headers, 'x-http-method-override': method }, body }
+  }
+  return { method, url, headers, body }
+}
+
+/** Throws for a range that contradicts itself or the size. */
+function checkRange(start: number, end: number, size: number | undefined, complete: boolean): void {
+  const valid = Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && end >= start
+  if (!valid || (size !== undefined && (!Number.isSafeInteger(size) || end > size))) {
+    throw new RangeError(`byte range [${start}, ${end}) does not fit size ${size}`)
+  }
+  if (complete && size !== undefined && end !== size) throw new RangeError(`a completing request must end at the size ${size}, not ${end}`)
+}
+
+function createRequest(ctx: Context, input: CreateInput): RequestDescription {
+  const start = input.body?.start ?? 0
+  const end = input.body?.end ?? 0
+  if (start !== 0) throw new RangeError(`a creation request starts at offset 0, not ${start}`)
+  checkRange(start, end, input.size, input.complete)
+  const headers = baseHeaders()
+  const length = input.size ?? (input.complete ? end : undefined)
+  if (length === undefined) headers['upload-defer-length'] = '1'
+  else headers['upload-length'] = String(length)
+  const metadata = encodeMetadata({
+    ...(input.name ? { filename: input.name } : {}),
+    ...(input.type ? { filetype: input.type } : {}),
+    ...input.metadata,
+  })
+  if (metadata !== undefined) headers['upload-metadata'] = metadata
+  const withUpload = end > 0 && ctx.server?.extensions.includes('creation-with-upload') === true
+  if (withUpload) headers['content-type'] = TUS_CONTENT_TYPE
+  return { method: 'POST', url: input.endpoint, headers, body: withUpload ? { start, end } : null }
+}
+
+function appendRequest(ctx: Context, input: AppendInput): RequestDescription {
+  checkRange(input.offset, input.end, input.size, input.complete)
+  const headers: HeaderMap = { ...baseHeaders(), 'content-type': TUS_CONTENT_TYPE, 'upload-offset': String(input.offset) }
+  const length = input.size ?? (input.complete ? input.end : undefined)
+  // creation-defer-length: the length goes on the first PATCH after it is known, and only then.
+  if (length !== undefined && ctx.deferred.has(input.url)) headers['upload-length'] = String(length)
+  const body = input.end > input.offset ? { start: input.offset, end: input.end } : null
+  const request = requestFor(ctx, 'PATCH', input.url, headers, body)
+  ctx.appendLengths.set(request, length)
+  return request
+}
+
+/** `Upload-Checksum` of the chunk, when the server listed the checksum extension and an algorithm we have. */
+async function bodyHeaders(ctx: Context, request: RequestDescription, chunk: SourceChunk): Promise<HeaderMap> {
+  const server = ctx.server
+  const algorithm = server && request.body !== null ? chooseChecksum(ctx.checksum, server.extensions, server.checksumAlgorithms) : undefined
+  return algorithm === undefined ? {} : { 'upload-checksum': await checksumValue(algorithm, await readChunk(chunk)) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+const GONE: ProtocolResult = { kind: 'gone' }
+const CANCELLED: ProtocolResult = { kind: 'cancelled' }
+
+function interpret(ctx: Context, kind: RequestKind, request: RequestDescription, response: HttpResponse): ProtocolResult {
+  const { status } = response
+  if (!isSuccess(status)) return interpretFailure(ctx, kind, request, response)
+  switch (kind) {
+    case 'discover':
+      return interpretDiscover(ctx, response)
+    case 'create':
+      return interpretCreate(ctx, request, response)
+    case 'offset':
+      return interpretOffset(ctx, request, response)
+    case 'append':
+      return interpretAppend(ctx, request, response)
+    case 'cancel':
+      return CANCELLED
+  }
+}
+
+function interpretDiscover(ctx: Context, response: HttpResponse): ProtocolResult {
+  const headers = response.headers
+  const versions = parseList(headers['tus-version'])
+  if (versions.length > 0 && !versions.includes(TUS_VERSION)) return versionError(versions, response.status)
+  const maxSize = parseTusInteger(headers['tus-max-size'])
+  ctx.server = {
+    versions,
+    extensions: parseList(headers['tus-extension']),
+    checksumAlgorithms: parseList(headers['tus-checksum-algorithm']).map((name) => name.toLowerCase()),
+    maxSize,
+  }
+  return { kind: 'discovered', limits: maxSize === undefined ? {} : { maxSize } }
+}
+
+function interpretCreate(ctx: Context, request: RequestDescription, response: HttpResponse): ProtocolResult {
+  const location = response.headers.location
+  if (location === undefined) return fail('location-missing', 'the creation response has no Location')
+  const resolved = resolveLocation(location, request.url)
+  if (!resolved.ok) {
+    return resolved.reason === 'refused'
+      ? fail('location-refused', 'the creation response has a Location that is not an http(s) URL')
+      : fail('malformed-response', 'the creation response has a malformed Location')
+  }
+  const sent = request.body === null ? 0 : request.body.end - request.body.start
+  const rawOffset = response.headers['upload-offset']
+  const offset = rawOffset === undefined ? 0 : parseTusInteger(rawOffset)
+  if (offset === undefined) return fail('malformed-response', 'the creation response has an invalid Upload-Offset')
+  if (offset > sent) return fail('offset-invalid', `the server claims ${offset} bytes of a ${sent}-byte creation body`)
+  const length = parseTusInteger(request.headers['upload-length'])
+  if (length === undefined) ctx.deferred.add(resolved.url)
+  if (offset === length) return { kind: 'complete', url: resolved.url, response }
+  return { kind: 'created', url: resolved.url, offset, limits: limitsOf(response) }
+}
+
+function interpretOffset(ctx: Context, request: RequestDescription, response: HttpResponse): ProtocolResult {
+  const headers = response.headers
+  const offset = parseTusInteger(headers['upload-offset'])
+  if (offset === undefined) return fail('malformed-response', 'the offset response has no valid Upload-Offset')
+  const length = parseTusInteger(headers['upload-length'])
+  if (length === undefined && headers['upload-length'] !== undefined) return fail('malformed-response', 'the offset response has an invalid Upload-Length')
+  if (length !== undefined && offset > length) return fail('offset-invalid', `the server's offset ${offset} is past its Upload-Length ${length}`)
+  if (length !== undefined) ctx.deferred.delete(request.url)
+  else if (headers['upload-defer-length']?.trim() === '1') ctx.deferred.add(request.url)
+  return { kind: 'offset', offset, complete: offset === length, length, limits: limitsOf(response) }
+}
+
+function interpretAppend(ctx: Context, request: RequestDescription, response: HttpResponse): ProtocolResult {
+  const offset = parseTusInteger(response.headers['upload-offset'])
+  if (offset === undefined) return fail('malformed-response', 'the append response has no valid Upload-Offset')
+  const start = parseTusInteger(request.headers['upload-offset']) ?? 0
+  const end = request.body === null ? start : request.body.end
+  if (offset < start || offset > end) return fail('offset-invalid', `the server's offset ${offset} is outside the sent range [${start}, ${end}]`)
+  if (request.headers['upload-length'] !== undefined) ctx.deferred.delete(request.url)
+  const length = ctx.appendLengths.has(request) ? ctx.appendLengths.get(request) : parseTusInteger(request.headers['upload-length'])
+  if (offset === length) return { kind: 'complete', url: request.url, response }
+  // The last bytes went out but not all were stored: send the rest from the server's offset.
+  if (end === length) return { kind: 'mismatch', offset }
+  return { kind: 'appended', offset, limits: limitsOf(response) }
+}
+
+function interpretFailure(ctx: Context, kind: RequestKind, request: RequestDescription, response: HttpResponse): ProtocolResult {
+  const { status, headers } = response
+  if (status === 412) return versionError(parseList(headers['tus-version']), status)
+  const gone = status === 404 || status === 410
+  if (kind === 'cancel' && gone) return CANCELLED
+  if ((kind === 'offset' || kind === 'append') && (gone || (kind === 'offset' && status === 403))) return GONE
+  if (kind === 'append' && status === 409) return { kind: 'mismatch', offset: undefined }
+  if ((kind === 'create' || kind === 'append') && status === 413) return { kind: 'too-large', limits: {} }
+  if (kind === 'append' && status === 460) {
+    return fail('http-status', 'the server found the checksum of the sent bytes wrong (460)', { status, retryable: true })
+  }
+  // A server without OPTIONS support: go on with what every tus server has.
+  if (kind === 'discover' && status >= 400 && status < 500 && !isRetryableStatus(status)) return { kind: 'discovered', limits: {} }
+  const retryAfter = parseRetryAfter(headers['retry-after'], ctx.clock?.())
+  return fail('http-status', `${request.method} answered ${status}`, { status, retryAfter })
+}
+
+function versionError(versions: string[], status: number): ProtocolResult {
+  const supported = versions.length > 0 ? versions.join(', ') : 'unknown versions'
+  return fail('http-status', `the server does not speak tus ${TUS_VERSION} (it supports ${supported})`, { status, retryable: false })
+}
+
+function fail(code: UploadErrorCode, message: string, options: UploadErrorOptions = {}): ProtocolResult {
+  return { kind: 'error', error: new UploadError(code, message, options) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fields
+
+/**
+ * A tus integer header: plain decimal digits (optional surrounding spaces), at most 15 of them.
+ * Undefined for anything else, including signs, fractions, lists and parameters.
+ * @example
+ * parseTusInteger('70') // 70
+ * parseTusInteger('70;x') // undefined
+ */
+export function parseTusInteger(value: string | undefined): number | undefined {
+  if (value === undefined || !/^[ \t]*\d+[ \t]*$/.test(value)) return undefined
+  return parseNonNegativeInteger(value.trim())
+}
+
+/** A comma-separated list (`Tus-Version`, `Tus-Extension`, …), trimmed, without empty members. */
+function parseList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '')
+}
+
+/** `Upload-Expires` as `expiresAt`; an unreadable date is left out. */
+function limitsOf(response: HttpResponse): UploadLimits {
+  const expires = response.headers['upload-expires']
+  const expiresAt = expires === undefined ? undefined : parseHttpDate(expires)
+  return expiresAt === undefined ? {} : { expiresAt }
+}
+
+function isSuccess(status: number): boolean {
+  return status >= 200 && status <= 299
+}
