@@ -12,6 +12,10 @@ function formatBytes(n) {
 }
 
 function addFile(file) {
+  start(file, null)
+}
+
+function start(file, restored) {
   const item = document.createElement('li')
   item.innerHTML = `<div class="row"><strong class="name"></strong><span class="state">idle</span></div>
     <progress max="1" value="0"></progress>
@@ -20,7 +24,8 @@ function addFile(file) {
   item.querySelector('.name').textContent = file.name
   list.append(item)
   const chunk = Number(document.getElementById('chunk').value)
-  const upload = new Upload(file, { endpoint, chunkSize: chunk })
+  // persistBlob keeps the file in IndexedDB, so a reload can resume it with no file picker.
+  const upload = restored ?? new Upload(file, { endpoint, chunkSize: chunk, persistBlob: true })
   let last = { t: performance.now(), bytes: 0 }
   upload.on('state', ({ state }) => {
     item.className = `state-${state}`
@@ -48,6 +53,13 @@ function addFile(file) {
     (error) => { item.querySelector('.speed').textContent = `${error.code}: ${error.message}` },
   )
 }
+
+// After a reload: every unfinished upload whose file was kept resumes from the server's offset.
+Upload.restoreAll({ chunkSize: Number(document.getElementById('chunk').value) }).then((uploads) => {
+  const note = document.getElementById('restored')
+  note.textContent = uploads.length ? `Resuming ${uploads.length} unfinished upload(s) from before the reload.` : ''
+  for (const upload of uploads) start(upload.input, upload)
+})
 
 document.getElementById('files').addEventListener('change', (event) => [...event.target.files].forEach(addFile))
 drop.addEventListener('dragover', (event) => { event.preventDefault(); drop.classList.add('over') })

@@ -99,7 +99,9 @@ export class BaseUpload<Input> {
    * @param environment supplied by the entry point
    */
   constructor(
-    private readonly input: Input,
+    /** What is being uploaded (the File after `restoreAll`). */
+    readonly input: Input,
+    /** The options it was made with. */
     readonly options: UploadOptions,
     private readonly environment: UploadEnvironment<Input>,
   ) {

@@ -171,4 +171,21 @@ describe('stored records that must not be resumed', () => {
     await expectStored((await upload.start()).url, data)
     expect(vias).toEqual(['stored'])
   })
+
+  it('goes on with the memory store, and says so, when the store is broken', async () => {
+    const data = randomData(2 * MiB)
+    const path = await writeTestFile(work.dir, 'broken.bin', data)
+    const broken: Store = {
+      get: () => Promise.reject(new Error('disk gone')),
+      put: () => Promise.reject(new Error('disk gone')),
+      delete: () => Promise.reject(new Error('disk gone')),
+      list: () => Promise.reject(new Error('disk gone')),
+    }
+    for (const store of [broken, 'indexeddb' as const]) {
+      const upload = new Upload(path, { endpoint: server.endpoint, store, chunkSize: MiB })
+      const warnings = warningsOf(upload)
+      await expectStored((await upload.start()).url, data)
+      expect(warnings.map((warning) => warning.code)).toEqual(['store-unavailable'])
+    }
+  })
 })
