@@ -2,7 +2,7 @@
 // script-tag bundle `dist/resumable-upload.min.js` (IIFE, global `ResumableUpload`).
 import { readdirSync, rmSync } from 'node:fs'
 import { builtinModules } from 'node:module'
-import { dirname, join, posix, relative, sep } from 'node:path'
+import { dirname, join, posix, relative, resolve, sep } from 'node:path'
 import nodeResolve from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
 import typescript from '@rollup/plugin-typescript'
@@ -66,6 +66,33 @@ const fullySpecifiedDeclarations = () => ({
   },
 })
 
+/**
+ * Keeps the protocols that Upload loads with `import()` (tus) in a chunk of their own. The entries
+ * also re-export `tusProtocol`, so by default rollup would merge tus into the chunk it shares with
+ * Upload, turn the `import()` into a plain reference, and every app would carry tus. The code the
+ * browser entry needs without tus goes to one `upload` chunk (so tus's chunk does not take it
+ * along); Node-only modules are left where rollup puts them (never in the browser's chunks).
+ */
+const lazyProtocolChunks = () => {
+  const lazy = /[\\/]src[\\/]protocols[\\/]tus(?:-[a-z]+)?\.ts$/
+  const browserEntry = resolve('src/index.ts')
+  let core
+  return (id, { getModuleInfo }) => {
+    if (lazy.test(id)) return 'tus'
+    if (!core) {
+      core = new Set()
+      const visit = (moduleId) => {
+        if (core.has(moduleId) || lazy.test(moduleId)) return
+        core.add(moduleId)
+        getModuleInfo(moduleId)?.importedIds.forEach(visit)
+      }
+      visit(browserEntry)
+      core.delete(browserEntry)
+    }
+    return core.has(id) && !id.includes('node_modules') ? 'upload' : undefined
+  }
+}
+
 export default [
   {
     input: { index: 'src/index.ts', node: 'src/node.ts', 'react/index': 'src/react/index.ts' },
@@ -77,6 +104,7 @@ export default [
       sourcemap: true,
       entryFileNames: '[name].js',
       chunkFileNames: 'chunks/[name]-[hash].js',
+      manualChunks: lazyProtocolChunks(),
       // Otherwise each entry repeats its chunks' `import 'mitt'`/`import 'p-retry'` as bare imports,
       // which app bundlers then warn about (the packages declare `sideEffects: false`).
       hoistTransitiveImports: false,

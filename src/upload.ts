@@ -133,7 +133,8 @@ export class BaseUpload<Input> {
       },
       (warning) => this.emitter.emit('warning', warning),
     )
-    options.signal?.addEventListener('abort', () => void this.abort(), { once: true })
+    if (options.signal?.aborted) void this.abort()
+    else options.signal?.addEventListener('abort', () => void this.abort(), { once: true })
   }
 
   /** Subscribes to an event; see {@link UploadEvents}. */

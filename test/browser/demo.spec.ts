@@ -1,0 +1,76 @@
+/**
+ * The demo a newcomer runs first (`npm run demo`): two files to completion, one through a dropped
+ * connection, then a reload that resumes an unfinished upload. Screenshots go to test-results/.
+ */
+import { randomData, tempDir, writeTestFile, type TestData } from '../support/files'
+import { startStaticServer, type StaticServer } from '../support/static-server'
+import { expect, test } from './fixtures'
+
+const MiB = 1024 * 1024
+let demo: StaticServer
+let work: { dir: string; remove: () => Promise<void> }
+const files: Array<{ name: string; data: TestData; path: string }> = []
+
+test.beforeAll(async () => {
+  demo = await startStaticServer({ '/': 'demo', '/dist/': 'dist' })
+  work = await tempDir()
+  for (const [name, size] of [['holiday.mov', 24 * MiB], ['notes.pdf', 3 * MiB + 5]] as const) {
+    const data = randomData(size)
+    files.push({ name, data, path: await writeTestFile(work.dir, name, data) })
+  }
+})
+test.afterAll(async () => {
+  await demo.close()
+  await work.remove()
+})
+
+test('the demo uploads two files, one through a dropped connection', async ({ page, uploads }, testInfo) => {
+  await page.goto(`${demo.url}/?endpoint=${encodeURIComponent(uploads.endpoint)}`)
+  await page.selectOption('#chunk', String(MiB))
+  const before = uploads.stats.requests.append
+  await page.click('#cut')
+  // The click asked the server (over its control API) to cut the next append.
+  await expect.poll(async () => (await fetch(`${uploads.url}/__control/faults`).then((r) => r.json()) as unknown[]).length).toBe(1)
+  await page.setInputFiles('#files', files.map((file) => file.path))
+  const items = page.locator('#list li')
+  await expect(items).toHaveCount(2)
+  for (const item of await items.all()) await expect(item.locator('.state')).toHaveText('complete', { timeout: 60_000 })
+  await page.screenshot({ path: testInfo.outputPath('demo-complete.png'), fullPage: true })
+
+  expect(uploads.stats.requests.append - before).toBeGreaterThan(0)
+  const stored = await uploads.uploads()
+  for (const file of files) {
+    expect(stored.filter((upload) => upload.complete && upload.sha256 === file.data.sha256)).toHaveLength(1)
+  }
+  // The dropped connection happened and was survived: the fault fired once.
+  const faults = (await fetch(`${uploads.url}/__control/faults`).then((r) => r.json())) as Array<{ hits: number }>
+  expect(faults.every((fault) => fault.hits === 1)).toBe(true)
+  await expect(items.first().locator('.via')).toContainText('creation response')
+})
+
+test('after a reload the demo resumes an unfinished upload by itself', async ({ page, uploads }, testInfo) => {
+  await page.goto(`${demo.url}/?endpoint=${encodeURIComponent(uploads.endpoint)}`)
+  await page.selectOption('#chunk', String(MiB))
+  // Hold the upload mid-way: the server stalls its third append (a fault added as that request
+  // arrives applies to it) until the page goes away.
+  let appends = 0
+  const stalled = new Promise<void>((resolve) => {
+    uploads.events.on('request', (event) => {
+      if (event.kind !== 'append' || ++appends !== 3) return
+      uploads.faults.add({ type: 'stall', match: { kind: 'append' } })
+      resolve()
+    })
+  })
+  const file = files[0]
+  if (!file) throw new Error('no test file')
+  await page.setInputFiles('#files', file.path)
+  await stalled
+  await page.reload()
+  await expect(page.locator('#restored')).toContainText('Resuming 1 unfinished upload')
+  const item = page.locator('#list li').first()
+  await expect(item.locator('.state')).toHaveText('complete', { timeout: 60_000 })
+  await expect(item.locator('.via')).toContainText('stored record')
+  await page.screenshot({ path: testInfo.outputPath('demo-restored.png'), fullPage: true })
+  const stored = await uploads.uploads()
+  expect(stored.filter((upload) => upload.complete && upload.sha256 === file.data.sha256).length).toBeGreaterThanOrEqual(1)
+})
