@@ -3,6 +3,7 @@ const { Upload } = window.ResumableUpload
 const endpoint = new URLSearchParams(location.search).get('endpoint') ?? 'http://127.0.0.1:4000/uploads'
 const list = document.getElementById('list')
 const drop = document.getElementById('drop')
+document.getElementById('react-link').search = location.search
 
 function formatBytes(n) {
   const units = ['B', 'KiB', 'MiB', 'GiB']
