@@ -12,6 +12,7 @@ declare global {
     ResumableUpload: typeof ResumableUploadApi
     makeRandomBlob(size: number): Promise<{ blob: Blob; sha256: string }>
     recordEvents(upload: ResumableUploadApi.Upload): RecordedEvent[]
+    cutPatches(cutAt: number[], chunkSize: number): (request: ResumableUploadApi.RequestDescription) => Promise<Record<string, string>>
     /** Exposed by specs that steer the server from the page. */
     cutNextRequest?(afterBytes: number): Promise<void>
     goOffline?(): Promise<void>

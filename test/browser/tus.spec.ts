@@ -33,21 +33,13 @@ test('tus, xhr, 8 MiB chunks, 64 MiB: four cuts inside chunks; completes with th
   const outcome = await page.evaluate(
     async ({ endpoint, MiB }) => {
       const { blob, sha256 } = await window.makeRandomBlob(64 * MiB)
-      let patches = 0
-      const cutAt = new Set([1, 3, 4, 6])
       const upload = new window.ResumableUpload.Upload(blob, {
         endpoint,
         protocol: 'tus',
         chunkSize: 8 * MiB,
         metadata: { note: 'from chromium ✓' },
         retry: { retries: 8, minTimeout: 50, maxTimeout: 500 },
-        // Called before each request is sent, so the cut is armed before its bytes go.
-        headers: async (request) => {
-          if (request.method === 'PATCH' && cutAt.has(++patches)) {
-            await window.cutNextRequest?.(64 * 1024 + Math.floor(Math.random() * (8 * MiB - 128 * 1024)))
-          }
-          return {}
-        },
+        headers: window.cutPatches([1, 3, 4, 6], 8 * MiB),
       })
       const events = window.recordEvents(upload)
       const { url } = await upload.start()

@@ -23,19 +23,11 @@ test('xhr, 8 MiB chunks, 64 MiB: five cuts inside chunks; completes; re-sends at
   const outcome = await page.evaluate(
     async ({ endpoint, MiB }) => {
       const { blob, sha256 } = await window.makeRandomBlob(64 * MiB)
-      let patches = 0
-      const cutAt = new Set([2, 4, 5, 7, 9])
       const upload = new window.ResumableUpload.Upload(blob, {
         endpoint,
         chunkSize: 8 * MiB,
         retry: { retries: 8, minTimeout: 50, maxTimeout: 500 },
-        // Called before each request is sent, so the fault is in place before its bytes go.
-        headers: async (request) => {
-          if (request.method === 'PATCH' && cutAt.has(++patches)) {
-            await window.cutNextRequest?.(64 * 1024 + Math.floor(Math.random() * (8 * MiB - 128 * 1024)))
-          }
-          return {}
-        },
+        headers: window.cutPatches([2, 4, 5, 7, 9], 8 * MiB),
       })
       const events = window.recordEvents(upload)
       const { url } = await upload.start()

@@ -7,6 +7,7 @@ import { Upload } from '../../src/node'
 import { startReferenceServer, type ReferenceServer } from '../server'
 import type { RequestEvent } from '../server/types'
 import { randomData } from '../support/files'
+import { recordRequests } from '../support/requests'
 
 const MiB = 1024 * 1024
 let server: ReferenceServer
@@ -16,17 +17,10 @@ beforeAll(async () => {
 })
 afterAll(() => server.close())
 
-function record(): { requests: RequestEvent[]; stop: () => void } {
-  const requests: RequestEvent[] = []
-  const listener = (event: RequestEvent): void => void requests.push(event)
-  server.events.on('request', listener)
-  return { requests, stop: () => server.events.off('request', listener) }
-}
-
 describe('Upload-Limit', () => {
   it('answers a 413 on a too-large creation by sending chunks that fit', async () => {
     const data = randomData(3 * MiB + 11)
-    const log = record()
+    const log = recordRequests(server)
     const upload = new Upload(data.bytes, { endpoint: server.endpoint, chunkSize: Infinity })
     const { url } = await upload.start()
     log.stop()
@@ -63,7 +57,7 @@ describe('Upload-Limit', () => {
 
   it('learns max-append-size from the creation response (careful creation) and never exceeds it', async () => {
     const data = randomData(3 * MiB)
-    const log = record()
+    const log = recordRequests(server)
     const { url } = await new Upload(data.bytes, { endpoint: server.endpoint, chunkSize: 4 * MiB, transport: 'fetch' }).start()
     log.stop()
     expect(await server.upload(server.uploadIdFromUrl(url))).toMatchObject({ length: data.bytes.length, complete: true, sha256: data.sha256 })
@@ -73,7 +67,7 @@ describe('Upload-Limit', () => {
 
   it('fails with too-large, sending no body, when the file exceeds max-size', async () => {
     const data = randomData(8 * MiB + 1)
-    const log = record()
+    const log = recordRequests(server)
     const upload = new Upload(data.bytes, { endpoint: server.endpoint, transport: 'fetch' })
     await expect(upload.start()).rejects.toMatchObject({ code: 'too-large', retryable: false })
     log.stop()

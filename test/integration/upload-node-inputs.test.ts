@@ -9,8 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Upload, ietfProtocol } from '../../src/node'
 import type { UploadOptions } from '../../src/options'
 import { startReferenceServer, type ReferenceServer } from '../server'
-import type { RequestEvent } from '../server/types'
 import { randomData, tempDir, writeTestFile, type TestData } from '../support/files'
+import { recordRequests } from '../support/requests'
 
 const MiB = 1024 * 1024
 let server: ReferenceServer
@@ -37,13 +37,6 @@ function webStream(bytes: Uint8Array, piece: number): ReadableStream<Uint8Array>
       at += piece
     },
   })
-}
-
-function recordRequests(): { requests: RequestEvent[]; stop: () => void } {
-  const requests: RequestEvent[] = []
-  const listener = (event: RequestEvent): void => void requests.push(event)
-  server.events.on('request', listener)
-  return { requests, stop: () => server.events.off('request', listener) }
 }
 
 describe('inputs', () => {
@@ -83,7 +76,7 @@ describe('inputs', () => {
 
   it('uploads a Node Readable with chunkSize Infinity in bounded chunks', async () => {
     const data = randomData(9 * MiB)
-    const log = recordRequests()
+    const log = recordRequests(server)
     const { url } = await new Upload(Readable.from([data.bytes.subarray(0, 4 * MiB), data.bytes.subarray(4 * MiB)]), {
       endpoint: server.endpoint,
       chunkSize: Infinity,
@@ -114,7 +107,7 @@ describe('interop versions', () => {
     it(`talks interop version ${version} through a cut`, async () => {
       const data = randomData(2 * MiB + 5)
       server.faults.add({ type: 'destroy', afterBytes: 100_000, match: { kind: 'append' } })
-      const log = recordRequests()
+      const log = recordRequests(server)
       const protocol = ietfProtocol({ interopVersion: version, clock: Date.now })
       const upload = new Upload(data.bytes, { endpoint: server.endpoint, chunkSize: MiB, protocol, retry: fastRetry })
       const vias: string[] = []
@@ -155,7 +148,7 @@ describe('origins and credentials', () => {
     // The endpoint is reached as localhost; the server names its uploads with 127.0.0.1.
     const endpoint = server.endpoint.replace('127.0.0.1', 'localhost')
     const data = randomData(2 * MiB)
-    const log = recordRequests()
+    const log = recordRequests(server)
     const options: UploadOptions = { endpoint, chunkSize: MiB, headers: { Authorization: 'Bearer secret' } }
     await expect(new Upload(data.bytes, options).start()).rejects.toMatchObject({ code: 'location-refused' })
     const { url } = await new Upload(data.bytes, { ...options, allowedOrigins: [server.url] }).start()

@@ -16,3 +16,19 @@ window.recordEvents = function recordEvents(upload) {
   }
   return events
 }
+
+/**
+ * A `headers` option that, before the PATCHes numbered in `cutAt` (1-based) are sent, asks the
+ * spec (window.cutNextRequest) to cut that request at a random point inside its `chunkSize`
+ * bytes. Being called before each request, the cut is armed before the request's bytes go.
+ */
+window.cutPatches = function cutPatches(cutAt, chunkSize) {
+  const numbers = new Set(cutAt)
+  let patches = 0
+  return async (request) => {
+    if (request.method === 'PATCH' && numbers.has(++patches)) {
+      await window.cutNextRequest(65536 + Math.floor(Math.random() * (chunkSize - 131072)))
+    }
+    return {}
+  }
+}
