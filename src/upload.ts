@@ -9,6 +9,7 @@ import pRetry from 'p-retry'
 import { UploadError, type UploadErrorCode } from './errors'
 import type { RetryOptions, UploadEvents, UploadOptions, UploadProgress, UploadResult, UploadState } from './options'
 import { UploadPersistence } from './persistence'
+import { RequestSender } from './request-sender'
 import { loadProtocol } from './protocols/load'
 import { checkSize, planChunk } from './protocols/limits'
 import type {
@@ -72,7 +73,7 @@ export class BaseUpload<Input> {
   private protocol: Protocol | undefined
   private protocolLoad: Promise<Protocol> | undefined
   private discovered = false
-  private readonly transport: Transport
+  private readonly sender: RequestSender
   private readonly endpoint: string | undefined
   private readonly allowedOrigins: Set<string>
   private readonly retry: Required<RetryOptions>
@@ -87,7 +88,6 @@ export class BaseUpload<Input> {
   private runController = new AbortController()
   private pauseController = new AbortController()
   private resumeGate: (() => void) | undefined
-  private requestFailure: UploadError | undefined
   private mismatchesInARow = 0
   private readonly persistence: UploadPersistence
   /** The next attempt starts at once and costs no retry (back online, or a limit learned mid-request). */
@@ -113,13 +113,13 @@ export class BaseUpload<Input> {
     }
     this.needsOffset = this.url !== undefined
     if (this.url !== undefined) this.urlVia = 'stored'
-    const transport = options.transport
-    this.transport = typeof transport === 'object' ? transport : environment.transport(transport)
+    const transport = typeof options.transport === 'object' ? options.transport : environment.transport(options.transport)
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE
     if (!(this.chunkSize > 0)) throw new RangeError('resumable-upload: `chunkSize` must be a positive number or Infinity')
     this.retry = { ...DEFAULT_RETRY, ...options.retry }
     const trusted = [this.endpoint, this.url, ...(options.allowedOrigins ?? [])].filter((value) => value !== undefined)
     this.allowedOrigins = new Set(trusted.map((value) => originOf(value)))
+    this.sender = new RequestSender(transport, options.headers, (url) => this.allowedOrigins.has(originOf(url)), options.stallTimeout ?? 30_000)
     this.persistence = new UploadPersistence(
       {
         store: this.url === undefined ? environment.store(options.store, options) : undefined,
@@ -316,7 +316,7 @@ export class BaseUpload<Input> {
     if (endpoint === undefined) throw new UploadError('upload-gone', 'the upload is gone and no endpoint is set to create a new one', { retryable: false })
     await this.discover(endpoint)
     // Without 1xx (browsers) the URL must be known before bytes go out: create with no body first.
-    const chunk = this.transport.seesInterimResponses ? await this.sliceNext(source, 0) : undefined
+    const chunk = this.sender.transport.seesInterimResponses ? await this.sliceNext(source, 0) : undefined
     const complete = chunk ? chunk.last : source.size === 0
     const request = this.proto.createRequest({
       endpoint,
@@ -397,51 +397,17 @@ export class BaseUpload<Input> {
 
   private async send(request: RequestDescription, chunk: SourceChunk | undefined, onInterim?: (interim: InterimResponse) => void): Promise<HttpResponse> {
     this.throwIfAborted()
-    const controller = new AbortController()
-    const stop = (): void => controller.abort()
-    const signals = [this.runController.signal, this.pauseController.signal]
-    signals.forEach((signal) => signal.addEventListener('abort', stop, { once: true }))
-    const stall = new StallTimer(this.options.stallTimeout ?? 30_000, () => this.failRequest(controller, new UploadError('timeout', 'the request made no progress')))
+    const bodyHeaders = chunk && this.proto.bodyHeaders ? await this.proto.bodyHeaders(request, chunk) : {}
     const start = request.body?.start ?? 0
-    this.requestFailure = undefined
-    try {
-      const bodyHeaders = chunk && this.proto.bodyHeaders ? await this.proto.bodyHeaders(request, chunk) : {}
-      const headers = { ...(await this.userHeaders(request)), ...request.headers, ...bodyHeaders }
-      const guardStalls = chunk === undefined || this.transport.name !== 'fetch'
-      if (guardStalls) stall.arm()
-      return await this.transport.send(
-        { method: request.method, url: request.url, headers, body: chunk?.body ?? null, bodyLength: chunk?.length ?? 0 },
-        {
-          signal: controller.signal,
-          onUploadProgress: (sent) => {
-            if (guardStalls) stall.arm()
-            this.bytesSent = start + sent
-            this.emitProgress()
-          },
-          onInterim: (interim) => {
-            if (onInterim) this.guard(controller, () => onInterim(interim))
-          },
-        },
-      )
-    } catch (error) {
-      throw this.requestFailure ?? (this.state === 'paused' || this.state === 'aborted' ? new UploadError('aborted', 'the request was aborted', { retryable: false, cause: error }) : error)
-    } finally {
-      stall.disarm()
-      signals.forEach((signal) => signal.removeEventListener('abort', stop))
-    }
-  }
-
-  private guard(controller: AbortController, body: () => void): void {
-    try {
-      body()
-    } catch (error) {
-      this.failRequest(controller, toUploadError(error))
-    }
-  }
-
-  private failRequest(controller: AbortController, error: UploadError): void {
-    this.requestFailure ??= error
-    controller.abort()
+    return this.sender.send(request, chunk, bodyHeaders, {
+      signals: [this.runController.signal, this.pauseController.signal],
+      onProgress: (sent) => {
+        this.bytesSent = start + sent
+        this.emitProgress()
+      },
+      ...(onInterim ? { onInterim } : {}),
+      stopped: () => this.state === 'paused' || this.state === 'aborted',
+    })
   }
 
   private onInterim(request: RequestDescription, interim: InterimResponse): void {
@@ -548,19 +514,10 @@ export class BaseUpload<Input> {
     return source.slice(offset, end)
   }
 
-  private async userHeaders(request: RequestDescription): Promise<Record<string, string>> {
-    const option = this.options.headers
-    // Credentials go only to trusted origins; a refused Location never gets a request at all.
-    if (option === undefined || !this.allowedOrigins.has(originOf(request.url))) return {}
-    const headers = typeof option === 'function' ? await option(request) : option
-    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]))
-  }
-
+  /** Deletes the upload on the server, best effort (a failure leaves it to expire). */
   private async cancel(url: string): Promise<void> {
     const request = (await this.resolveProtocol()).cancelRequest(url)
-    const headers = { ...(await this.userHeaders(request)), ...request.headers }
-    const controller = new AbortController()
-    await this.transport.send({ method: request.method, url, headers, body: null, bodyLength: 0 }, { signal: controller.signal }).catch(() => undefined)
+    await this.sender.send(request, undefined, {}, { signals: [], stopped: () => false }).catch(() => undefined)
   }
 
   private resolveProtocol(): Promise<Protocol> {
@@ -602,24 +559,6 @@ export class BaseUpload<Input> {
 
 function unexpected(result: ProtocolResult): UploadError {
   return new UploadError('malformed-response', `unexpected answer from the server (${result.kind})`, { retryable: false })
-}
-
-/** Calls `onStall` when `arm()` was not called again within `ms`. */
-class StallTimer {
-  private timer: ReturnType<typeof setTimeout> | undefined
-  constructor(
-    private readonly ms: number,
-    private readonly onStall: () => void,
-  ) {}
-  arm(): void {
-    if (this.ms <= 0) return
-    this.disarm()
-    this.timer = setTimeout(this.onStall, this.ms)
-  }
-  disarm(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = undefined
-  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

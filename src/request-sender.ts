@@ -1,0 +1,109 @@
+/**
+ * Sends one request for the Upload: adds the user's headers (only to trusted origins), links the
+ * request to the Upload's abort signals, aborts it when it stalls, and turns a failure raised by a
+ * callback (an interim response the Upload refuses) into that request's error.
+ * @module
+ */
+import { UploadError } from './errors'
+import type { HeadersOption } from './options'
+import type { HeaderMap, HttpResponse, InterimResponse, RequestDescription, SourceChunk, Transport } from './types'
+import { toUploadError } from './utils'
+
+/** What the Upload gives each request. */
+export interface SendHooks {
+  /** Signals that abort the request (pause, abort). */
+  signals: AbortSignal[]
+  /** Body bytes sent so far in this request. */
+  onProgress?: (sent: number) => void
+  /** A 1xx arrived; throwing fails the request with that error. */
+  onInterim?: (interim: InterimResponse) => void
+  /** Whether an abort means "stopped on purpose" (paused or aborted), not a network failure. */
+  stopped: () => boolean
+}
+
+/** Sends requests through one transport. */
+export class RequestSender {
+  /**
+   * @param transport the transport
+   * @param headers the user's headers option
+   * @param trusted whether a URL's origin may receive the user's headers
+   * @param stallTimeout ms without progress before a request is aborted (0: never)
+   */
+  constructor(
+    readonly transport: Transport,
+    private readonly headers: HeadersOption | undefined,
+    private readonly trusted: (url: string) => boolean,
+    private readonly stallTimeout: number,
+  ) {}
+
+  /** Sends `request` with `chunk` as its body and `extraHeaders` (e.g. a checksum) on top. */
+  async send(request: RequestDescription, chunk: SourceChunk | undefined, extraHeaders: HeaderMap, hooks: SendHooks): Promise<HttpResponse> {
+    const controller = new AbortController()
+    let failure: UploadError | undefined
+    const fail = (error: UploadError): void => {
+      failure ??= error
+      controller.abort()
+    }
+    const stop = (): void => controller.abort()
+    for (const signal of hooks.signals) {
+      if (signal.aborted) stop()
+      else signal.addEventListener('abort', stop, { once: true })
+    }
+    const stall = new StallTimer(this.stallTimeout, () => fail(new UploadError('timeout', 'the request made no progress')))
+    // fetch reports no upload progress, so only its body-less requests can be watched for stalls.
+    const guardStalls = chunk === undefined || this.transport.name !== 'fetch'
+    try {
+      const headers = { ...(await this.userHeaders(request)), ...request.headers, ...extraHeaders }
+      if (guardStalls) stall.arm()
+      return await this.transport.send(
+        { method: request.method, url: request.url, headers, body: chunk?.body ?? null, bodyLength: chunk?.length ?? 0 },
+        {
+          signal: controller.signal,
+          onUploadProgress: (sent) => {
+            if (guardStalls) stall.arm()
+            hooks.onProgress?.(sent)
+          },
+          onInterim: (interim) => {
+            try {
+              hooks.onInterim?.(interim)
+            } catch (error) {
+              fail(toUploadError(error))
+            }
+          },
+        },
+      )
+    } catch (error) {
+      throw failure ?? (hooks.stopped() ? new UploadError('aborted', 'the request was aborted', { retryable: false, cause: error }) : error)
+    } finally {
+      stall.disarm()
+      for (const signal of hooks.signals) signal.removeEventListener('abort', stop)
+    }
+  }
+
+  /** The user's headers for this request: none for an origin that is not trusted. */
+  private async userHeaders(request: RequestDescription): Promise<HeaderMap> {
+    const option = this.headers
+    // Credentials go only to trusted origins; a refused Location never gets a request at all.
+    if (option === undefined || !this.trusted(request.url)) return {}
+    const headers = typeof option === 'function' ? await option(request) : option
+    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]))
+  }
+}
+
+/** Calls `onStall` when `arm()` was not called again within `ms`. */
+class StallTimer {
+  private timer: ReturnType<typeof setTimeout> | undefined
+  constructor(
+    private readonly ms: number,
+    private readonly onStall: () => void,
+  ) {}
+  arm(): void {
+    if (this.ms <= 0) return
+    this.disarm()
+    this.timer = setTimeout(this.onStall, this.ms)
+  }
+  disarm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+  }
+}
