@@ -1,9 +1,11 @@
 /**
  * protocol 'tus' in real Chromium (XHR) against `@tus/server` + `@tus/file-store`, behind the
  * cutting proxy on another origin than the page (CORS): a 64 MiB Blob in 8 MiB chunks with cuts
- * mid-chunk. Bytes checked by length and SHA-256 on disk.
+ * mid-chunk, and a reload at 50% that resumes from IndexedDB. Bytes checked by length and SHA-256
+ * on disk.
  */
 import { startCuttingProxy, type CuttingProxy, type ProxyFault } from '../support/cutting-proxy'
+import { randomData, tempDir, writeTestFile } from '../support/files'
 import { startTusServer, type TusTestServer } from '../support/tus-server'
 import { expect, test } from './fixtures'
 
@@ -68,4 +70,48 @@ test('tus, xhr, 8 MiB chunks, 64 MiB: four cuts inside chunks; completes with th
   // re-sends on a reset connection gets 409 and the Upload asks for the offset).
   const forwarded = sent.reduce((sum, r) => sum + r.bodyBytes, 0)
   expect(forwarded - 64 * MiB).toBeLessThanOrEqual(4 * 8 * MiB)
+})
+
+test('tus: a reload at 50% resumes from IndexedDB when the same file is chosen again', async ({ page, servers }) => {
+  const data = randomData(32 * MiB)
+  const dir = await tempDir()
+  try {
+    const path = await writeTestFile(dir.dir, 'clip.bin', data)
+    await page.goto(`${servers.pages.url}/persist.html`)
+    const run = (holdAtHalf: boolean): Promise<{ url: string; vias: string[] }> =>
+      page.evaluate(
+        async ({ endpoint, MiB, holdAtHalf }) => {
+          const file = (document.getElementById('file') as HTMLInputElement).files?.[0] as File
+          const upload = new window.ResumableUpload.Upload(file, {
+            endpoint,
+            protocol: 'tus',
+            chunkSize: 4 * MiB,
+            // The tab "closes" at 50%: the request for the second half is never sent.
+            headers: async (request) => {
+              if (holdAtHalf && request.method === 'PATCH' && (request.body?.start ?? 0) >= 16 * MiB) {
+                ;(window as unknown as { halfway: boolean }).halfway = true
+                await new Promise(() => undefined)
+              }
+              return {}
+            },
+          })
+          const vias: string[] = []
+          upload.on('url', ({ via }) => vias.push(via))
+          const { url } = await upload.start()
+          return { url, vias }
+        },
+        { endpoint: `${tus.url}/files/`, MiB, holdAtHalf },
+      )
+    await page.setInputFiles('#file', path)
+    void run(true).catch(() => undefined)
+    await page.waitForFunction(() => (window as unknown as { halfway?: boolean }).halfway === true)
+    await page.reload()
+    await page.setInputFiles('#file', path)
+    const outcome = await run(false)
+    expect(outcome.vias).toEqual(['stored'])
+    const stored = await tus.stored(tus.idOf(outcome.url))
+    expect({ length: stored?.length, sha256: stored?.sha256 }).toEqual({ length: data.bytes.length, sha256: data.sha256 })
+  } finally {
+    await dir.remove()
+  }
 })
