@@ -43,7 +43,8 @@ export interface UploadOptions {
   /**
    * Largest number of bytes per request. `Infinity` sends one request: resumable in Node through
    * the 104's `Location`; in browsers the upload URL is first obtained with an empty creation
-   * request. Server limits (`max-append-size`) still split it. Default: 8 MiB.
+   * request. Server limits (`max-append-size`) still split it. Default: `Infinity` in Node with
+   * the IETF protocol (the 104 names the URL before the body ends), 8 MiB elsewhere.
    */
   chunkSize?: number
   /** Extra headers (e.g. authorization). Sent only to the endpoint's origin and `allowedOrigins`. */

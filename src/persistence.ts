@@ -11,6 +11,8 @@ import { parseRecord } from './stores/record'
 import { StoreError } from './stores/errors'
 import type { Protocol, Source, Store, UploadLimits, UploadRecord } from './types'
 
+const OFFSET_WRITE_INTERVAL = 1000
+
 /** Why the Upload warns; the upload goes on in every case. */
 export type UploadWarningCode =
   /** The configured store failed to open or write; the memory store is used instead. */
@@ -54,6 +56,7 @@ export class UploadPersistence {
   private store: Store | undefined
   private blob: Blob | undefined
   private writes: Promise<void> = Promise.resolve()
+  private lastWrite = 0
 
   constructor(
     private readonly settings: PersistenceSettings,
@@ -105,11 +108,15 @@ export class UploadPersistence {
     this.write()
   }
 
-  /** Records progress; the Upload calls it once per acknowledged chunk. */
+  /**
+   * Records progress; the Upload calls it once per acknowledged chunk, and it writes at most once
+   * per second: a resume asks the server for the offset anyway, so the stored one is only a hint.
+   */
   saveOffset(offset: number, size: number | undefined, limits: UploadLimits): void {
     if (!this.record) return
-    this.record = { ...this.record, offset, size, updatedAt: Date.now(), ...(limits.expiresAt === undefined ? {} : { expiresAt: limits.expiresAt }) }
-    this.write()
+    const now = Date.now()
+    this.record = { ...this.record, offset, size, updatedAt: now, ...(limits.expiresAt === undefined ? {} : { expiresAt: limits.expiresAt }) }
+    if (now - this.lastWrite >= OFFSET_WRITE_INTERVAL) this.write()
   }
 
   /** Forgets the record (gone, invalid, terminated, or complete with removeOnSuccess). */
@@ -175,6 +182,7 @@ export class UploadPersistence {
   private write(): void {
     const record = this.record
     if (!record) return
+    this.lastWrite = Date.now()
     const withBlob = this.blob ? { ...record, blob: this.blob } : record
     this.writes = this.writes.then(() => this.put(withBlob))
   }

@@ -200,6 +200,12 @@ export interface Protocol {
   readonly name: string
   /** Protocol version stored in records (for ietf, the interop version). */
   readonly version: string
+  /**
+   * Whether the server can name the upload URL before a creation request's body ends (IETF: the
+   * 104). Only then may a creation request carry file bytes when the transport sees 1xx: without
+   * it, a cut during creation would lose every byte sent.
+   */
+  readonly earlyLocation: boolean
   /** The creation request. */
   createRequest(input: CreateInput): RequestDescription
   /** The offset-retrieval request (HEAD). */

@@ -42,6 +42,7 @@ export interface UploadEnvironment<Input> {
 }
 
 const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
+const SMALL_CREATION_BODY = 1024 * 1024
 const DEFAULT_RETRY: Required<RetryOptions> = { retries: 8, minTimeout: 500, maxTimeout: 30_000, factor: 2, randomize: true }
 const MAX_MISMATCHES_IN_A_ROW = 3
 const SMALLEST_CHUNK_AFTER_413 = 64 * 1024
@@ -116,10 +117,10 @@ export class BaseUpload<Input> {
     const transport = typeof options.transport === 'object' ? options.transport : environment.transport(options.transport)
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE
     if (!(this.chunkSize > 0)) throw new RangeError('resumable-upload: `chunkSize` must be a positive number or Infinity')
+    this.sender = new RequestSender(transport, options.headers, (url) => this.allowedOrigins.has(originOf(url)), options.stallTimeout ?? 30_000)
     this.retry = { ...DEFAULT_RETRY, ...options.retry }
     const trusted = [this.endpoint, this.url, ...(options.allowedOrigins ?? [])].filter((value) => value !== undefined)
     this.allowedOrigins = new Set(trusted.map((value) => originOf(value)))
-    this.sender = new RequestSender(transport, options.headers, (url) => this.allowedOrigins.has(originOf(url)), options.stallTimeout ?? 30_000)
     this.persistence = new UploadPersistence(
       {
         store: this.url === undefined ? environment.store(options.store, options) : undefined,
@@ -199,6 +200,9 @@ export class BaseUpload<Input> {
     try {
       this.source = await this.environment.source(this.input)
       this.protocol = await this.resolveProtocol()
+      // With the URL from a 104 a single request resumes as well as chunks do, and runs at the
+      // ceiling (no round trip per chunk): the default where the transport and protocol allow it.
+      if (this.options.chunkSize === undefined && this.sender.transport.seesInterimResponses && this.protocol.earlyLocation) this.chunkSize = Infinity
       const sizeError = checkSize(this.source.size, this.limits)
       if (sizeError) throw sizeError
       await this.resumeStored(this.source)
@@ -241,24 +245,35 @@ export class BaseUpload<Input> {
     this.emitter.emit('url', { url: record.url, via: 'stored' })
   }
 
+  /**
+   * Attempts under p-retry. A failure after progress (the server acknowledged more bytes since the
+   * round began) starts a fresh round at once: backoff and the retry count apply to failures in a
+   * row, so a long upload survives any number of separate disconnects.
+   */
   private async runWithRetries(source: Source): Promise<UploadResult> {
     for (;;) {
       this.throwIfAborted()
+      const ackedAtStart = this.bytesAcked
+      const progressed = (): boolean => this.bytesAcked > ackedAtStart
       try {
         return await pRetry(() => this.attempt(source), {
           ...this.retry,
           signal: this.pauseController.signal,
-          shouldRetry: ({ error }) => error instanceof UploadError && error.retryable,
+          shouldRetry: ({ error }) => error instanceof UploadError && error.retryable && !progressed(),
           onFailedAttempt: (context) => this.onFailedAttempt(context.error, context.attemptNumber, context.retriesLeft),
           shouldConsumeRetry: () => !this.retryAtOnce,
         })
       } catch (error) {
-        if (this.state !== 'paused') throw error
-        await new Promise<void>((resolve) => (this.resumeGate = resolve))
-        this.resumeGate = undefined
+        if (this.state === 'paused') {
+          await new Promise<void>((resolve) => (this.resumeGate = resolve))
+          this.resumeGate = undefined
+        } else if (!(error instanceof UploadError && error.retryable && progressed())) {
+          throw error
+        }
       }
     }
   }
+
 
   private async onFailedAttempt(error: Error, attempt: number, retriesLeft: number): Promise<void> {
     this.needsOffset = this.url !== undefined
@@ -316,7 +331,7 @@ export class BaseUpload<Input> {
     if (endpoint === undefined) throw new UploadError('upload-gone', 'the upload is gone and no endpoint is set to create a new one', { retryable: false })
     await this.discover(endpoint)
     // Without 1xx (browsers) the URL must be known before bytes go out: create with no body first.
-    const chunk = this.sender.transport.seesInterimResponses ? await this.sliceNext(source, 0) : undefined
+    const chunk = await this.creationChunk(source)
     const complete = chunk ? chunk.last : source.size === 0
     const request = this.proto.createRequest({
       endpoint,
@@ -507,9 +522,20 @@ export class BaseUpload<Input> {
     return undefined
   }
 
-  private async sliceNext(source: Source, offset: number): Promise<SourceChunk> {
+  /**
+   * The bytes a creation request carries. Where no 1xx can be seen (browsers), none: the URL must
+   * be known before any byte goes. Where the protocol names the URL before the body ends (IETF
+   * 104), a whole chunk. Otherwise (tus in Node) at most 1 MiB: a cut during creation loses the
+   * URL and every byte sent, so only a small file goes in one request.
+   */
+  private async creationChunk(source: Source): Promise<SourceChunk | undefined> {
+    if (!this.sender.transport.seesInterimResponses) return undefined
+    return this.sliceNext(source, 0, this.proto.earlyLocation ? Infinity : SMALL_CREATION_BODY)
+  }
+
+  private async sliceNext(source: Source, offset: number, largest = Infinity): Promise<SourceChunk> {
     // A stream of unknown length is never buffered whole: it goes in default-sized chunks.
-    const chunkSize = source.size === undefined && this.chunkSize === Infinity ? DEFAULT_CHUNK_SIZE : this.chunkSize
+    const chunkSize = Math.min(largest, source.size === undefined && this.chunkSize === Infinity ? DEFAULT_CHUNK_SIZE : this.chunkSize)
     const end = planChunk({ offset, size: source.size, chunkSize, limits: this.limits })
     return source.slice(offset, end)
   }

@@ -93,6 +93,7 @@ export function ietfProtocol(options: IetfProtocolOptions = {}): Protocol {
   return {
     name: 'ietf',
     version: String(interopVersion),
+    earlyLocation: true,
     createRequest: (input) => createRequest(ctx, input),
     offsetRequest: (url) => ({ method: 'HEAD', url, headers: baseHeaders(ctx), body: null }),
     appendRequest: (input) => appendRequest(ctx, input),

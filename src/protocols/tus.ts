@@ -126,6 +126,7 @@ export function tusProtocol(options: TusProtocolOptions = {}): TusProtocol {
   return {
     name: 'tus',
     version: TUS_VERSION,
+    earlyLocation: false,
     get server() {
       return ctx.server
     },

@@ -23,7 +23,7 @@ export interface NodeFileSourceOptions extends SourceMetadata {
  * never read at once. A file that shrinks while a range is read also fails with `source-changed`.
  * @param path the file's path
  * @param options name, type, lastModified overrides (default: from the file; type unknown),
- *   highWaterMark (default 64 KiB)
+ *   highWaterMark (default 1 MiB: fewer, larger reads cost less CPU per GiB)
  * @throws UploadError `source-error` when the file cannot be stat'ed or is not a regular file
  */
 export async function nodeFileSource(path: string, options: NodeFileSourceOptions = {}): Promise<Source> {
@@ -76,7 +76,7 @@ async function* readRange(
   highWaterMark: number | undefined,
   streams: Set<ReadStream>,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const stream = createReadStream(path, { start, end: end - 1, highWaterMark: highWaterMark ?? 64 * 1024 })
+  const stream = createReadStream(path, { start, end: end - 1, highWaterMark: highWaterMark ?? 1024 * 1024 })
   streams.add(stream)
   let read = 0
   try {

@@ -74,7 +74,9 @@ describe('tus through a cutting proxy', () => {
 
     const [options, post] = proxy.requests
     expect([options?.method, options?.headers['tus-resumable']]).toEqual(['OPTIONS', undefined])
-    expect([post?.method, post?.headers['upload-length'], post?.headers['content-type'], post?.bodyBytes]).toEqual(['POST', String(64 * MiB), 'application/offset+octet-stream', 8 * MiB])
+    // creation-with-upload carries at most 1 MiB: tus names no URL before the body ends, so a cut
+    // during creation would lose every byte of it.
+    expect([post?.method, post?.headers['upload-length'], post?.headers['content-type'], post?.bodyBytes]).toEqual(['POST', String(64 * MiB), 'application/offset+octet-stream', MiB])
     // @tus/server does not list `checksum`, so no request carries Upload-Checksum.
     expect(proxy.requests.filter((r) => r.headers['upload-checksum'] !== undefined)).toEqual([])
     // After each cut the Upload asks (HEAD) and goes on exactly from the server's offset.
@@ -126,7 +128,7 @@ describe('tus through a cutting proxy', () => {
   })
 
   it('small and empty files complete in the creation request', async () => {
-    for (const size of [0, 1, MiB + 7]) {
+    for (const size of [0, 1, MiB]) {
       const data = randomData(size)
       const { url } = await new Upload(data.bytes, { endpoint: endpointVia(proxy), protocol: 'tus', chunkSize: 8 * MiB }).start()
       await expectStored(tus, url, data.bytes)
@@ -206,8 +208,9 @@ describe('checksums', () => {
     const stored = await tus.stored(tus.idOf(url))
     expect(stored?.length).toBe(data.bytes.length)
     expect(stored?.sha256).not.toBe(data.sha256)
+    // The first PATCH starts after the 1 MiB that went with the creation request.
     const fixed = Buffer.from(data.bytes)
-    fixed[4 * MiB + 123_456] = (fixed[4 * MiB + 123_456] ?? 0) ^ 0xff
+    fixed[MiB + 123_456] = (fixed[MiB + 123_456] ?? 0) ^ 0xff
     expect(stored?.sha256).toBe(sha256(fixed))
   })
 })
