@@ -246,15 +246,17 @@ export class BaseUpload<Input> {
   }
 
   /**
-   * Attempts under p-retry. A failure after progress (the server acknowledged more bytes since the
-   * round began) starts a fresh round at once: backoff and the retry count apply to failures in a
+   * Attempts under p-retry. A failure after progress (the server acknowledged more bytes, or named
+   * the upload URL, since the round began) starts a fresh round at once: backoff and the retry count apply to failures in a
    * row, so a long upload survives any number of separate disconnects.
    */
   private async runWithRetries(source: Source): Promise<UploadResult> {
     for (;;) {
       this.throwIfAborted()
       const ackedAtStart = this.bytesAcked
-      const progressed = (): boolean => this.bytesAcked > ackedAtStart
+      const urlAtStart = this.url
+      // Progress: more bytes acknowledged, or an upload URL learned (a 104 before a cut).
+      const progressed = (): boolean => this.bytesAcked > ackedAtStart || (urlAtStart === undefined && this.url !== undefined)
       try {
         return await pRetry(() => this.attempt(source), {
           ...this.retry,
