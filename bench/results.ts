@@ -2,6 +2,7 @@
  * The shape of `bench/results.json`, and the summaries computed from measured runs.
  * @module
  */
+import type { BenchOptions } from './options'
 import type { UploadConfig } from './configs'
 import { GiB, MiB } from './data'
 import { median } from './stats'
@@ -144,13 +145,7 @@ export interface MachineInfo {
 export interface BenchResults {
   startedAt: string
   durationSeconds: number
-  options: {
-    smoke: boolean
-    runs: number
-    runsForLargest: number
-    sizesMiB: number[]
-    wasteSizeMiB: number
-    cuts: number
+  options: Pick<BenchOptions, 'smoke' | 'runs' | 'runsForLargest' | 'sizesMiB' | 'wasteSizeMiB' | 'cuts'> & {
     /** Where the servers stored uploads (tmpfs when possible). */
     storage: string
   }
