@@ -50,8 +50,8 @@ export class RequestSender {
       else signal.addEventListener('abort', stop, { once: true })
     }
     const stall = new StallTimer(this.stallTimeout, () => fail(new UploadError('timeout', 'the request made no progress')))
-    // fetch reports no upload progress, so only its body-less requests can be watched for stalls.
-    const guardStalls = chunk === undefined || this.transport.name !== 'fetch'
+    // Without progress reports (fetch) only body-less requests can be watched for stalls.
+    const guardStalls = chunk === undefined || this.transport.reportsUploadProgress
     try {
       const headers = { ...(await this.userHeaders(request)), ...request.headers, ...extraHeaders }
       if (guardStalls) stall.arm()

@@ -75,6 +75,11 @@ export interface Transport {
   /** Whether `onInterim` can ever fire (true for node-http, false in browsers). */
   readonly seesInterimResponses: boolean
   /**
+   * Whether `onUploadProgress` follows the body as it leaves (xhr, node-http), so a request whose
+   * progress stops can be told from a slow one. fetch reports once, at the end.
+   */
+  readonly reportsUploadProgress: boolean
+  /**
    * Sends the request and resolves with the final response. Rejects with an UploadError:
    * `network` when no response arrived, `aborted` when the signal fired.
    */

@@ -49,6 +49,7 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
   return {
     name: 'fetch',
     seesInterimResponses: false,
+    reportsUploadProgress: false,
     async send(request: TransportRequest, sendOptions: SendOptions): Promise<HttpResponse> {
       const { signal } = sendOptions
       if (signal.aborted) throw abortedError(signal)

@@ -63,6 +63,7 @@ export function nodeHttpTransport(options: NodeHttpTransportOptions = {}): NodeH
   return {
     name: 'node-http',
     seesInterimResponses: true,
+    reportsUploadProgress: true,
     send: (request, sendOptions) => send(settings, request, sendOptions),
     close: () => own.forEach((agent) => agent.destroy()),
   }

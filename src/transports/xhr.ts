@@ -39,6 +39,7 @@ export function xhrTransport(options: XhrTransportOptions = {}): Transport {
   return {
     name: 'xhr',
     seesInterimResponses: false,
+    reportsUploadProgress: true,
     async send(request: TransportRequest, sendOptions: SendOptions): Promise<HttpResponse> {
       const { signal } = sendOptions
       if (signal.aborted) throw abortedError(signal)

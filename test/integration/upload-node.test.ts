@@ -31,6 +31,7 @@ function recordingTransport(): Transport & { sent: Array<{ method: string; offse
   return {
     name: inner.name,
     seesInterimResponses: inner.seesInterimResponses,
+    reportsUploadProgress: inner.reportsUploadProgress,
     sent,
     send(request: TransportRequest, options) {
       sent.push({ method: request.method, offset: request.headers['upload-offset'], bodyLength: request.bodyLength })

@@ -72,6 +72,7 @@ interface HeldRequest {
 class TestTransport implements Transport {
   readonly name = 'node-http'
   readonly seesInterimResponses = true
+  readonly reportsUploadProgress = true
   readonly sent: Array<{ method: HttpMethod; url: string }> = []
   private readonly inner = nodeHttpTransport()
   private readonly holds: HeldRequest[] = []
