@@ -57,6 +57,7 @@ export class UploadPersistence {
   private blob: Blob | undefined
   private writes: Promise<void> = Promise.resolve()
   private lastWrite = 0
+  private usingFallback = false
 
   constructor(
     private readonly settings: PersistenceSettings,
@@ -69,7 +70,7 @@ export class UploadPersistence {
    * Fingerprints the source, takes the cross-tab lock and returns a usable stored record for it,
    * if any. Unusable records are removed with a warning.
    */
-  async open(source: Source, input: unknown, protocol: Protocol, signal: AbortSignal): Promise<UploadRecord | undefined> {
+  async open(source: Source, input: unknown, protocol: Protocol, trusted: (url: string) => boolean, signal: AbortSignal): Promise<UploadRecord | undefined> {
     const { endpoint } = this.settings
     if (!this.store || endpoint === undefined) return undefined
     this.key = await this.fingerprintOf(source, endpoint)
@@ -78,7 +79,7 @@ export class UploadPersistence {
     this.lock = await acquireUploadLock(this.key, this.settings.lock, signal)
     const stored = await this.read(this.key)
     if (!stored) return undefined
-    const reason = mismatch(stored, { endpoint, protocol, size: source.size })
+    const reason = mismatch(stored, { endpoint, protocol, size: source.size, trusted })
     if (reason) {
       this.warn({ code: reason === 'expired' ? 'record-expired' : 'record-ignored', message: `a stored upload was not resumed: ${reason}` })
       await this.remove()
@@ -214,8 +215,6 @@ export class UploadPersistence {
       this.store = undefined
     }
   }
-
-  private usingFallback = false
 }
 
 /**
@@ -230,8 +229,12 @@ export async function recordKey(source: Source, endpoint: string, settings: Pick
 }
 
 /** Why a stored record cannot be resumed here, or undefined when it can. */
-function mismatch(record: UploadRecord, expected: { endpoint: string; protocol: Protocol; size: number | undefined }): string | undefined {
+function mismatch(
+  record: UploadRecord,
+  expected: { endpoint: string; protocol: Protocol; size: number | undefined; trusted: (url: string) => boolean },
+): string | undefined {
   if (record.expiresAt !== undefined && record.expiresAt <= Date.now()) return 'expired'
+  if (!expected.trusted(record.url)) return 'its URL is on an origin that is not allowed'
   if (record.endpoint !== expected.endpoint) return 'other endpoint'
   if (record.protocol !== expected.protocol.name || record.protocolVersion !== expected.protocol.version) return 'other protocol'
   if (record.size !== expected.size) return 'other size'

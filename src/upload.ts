@@ -117,10 +117,10 @@ export class BaseUpload<Input> {
     const transport = typeof options.transport === 'object' ? options.transport : environment.transport(options.transport)
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE
     if (!(this.chunkSize > 0)) throw new RangeError('resumable-upload: `chunkSize` must be a positive number or Infinity')
-    this.sender = new RequestSender(transport, options.headers, (url) => this.allowedOrigins.has(originOf(url)), options.stallTimeout ?? 30_000)
     this.retry = { ...DEFAULT_RETRY, ...options.retry }
     const trusted = [this.endpoint, this.url, ...(options.allowedOrigins ?? [])].filter((value) => value !== undefined)
     this.allowedOrigins = new Set(trusted.map((value) => originOf(value)))
+    this.sender = new RequestSender(transport, options.headers, (url) => this.allowedOrigins.has(originOf(url)), options.stallTimeout ?? 30_000)
     this.persistence = new UploadPersistence(
       {
         store: this.url === undefined ? environment.store(options.store, options) : undefined,
@@ -232,13 +232,9 @@ export class BaseUpload<Input> {
   /** Continues a stored upload of the same source, if the store has one this Upload may use. */
   private async resumeStored(source: Source): Promise<void> {
     if (this.url !== undefined) return
-    const record = await this.persistence.open(source, this.input, this.proto, this.runController.signal)
+    const trusted = (url: string): boolean => this.allowedOrigins.has(originOf(url))
+    const record = await this.persistence.open(source, this.input, this.proto, trusted, this.runController.signal)
     if (!record) return
-    if (!this.allowedOrigins.has(originOf(record.url))) {
-      this.emitter.emit('warning', { code: 'record-ignored', message: 'a stored upload on an origin that is not allowed was ignored' })
-      await this.persistence.remove()
-      return
-    }
     this.url = record.url
     this.urlVia = 'stored'
     this.needsOffset = true
@@ -247,8 +243,8 @@ export class BaseUpload<Input> {
 
   /**
    * Attempts under p-retry. A failure after progress (the server acknowledged more bytes, or named
-   * the upload URL, since the round began) starts a fresh round at once: backoff and the retry count apply to failures in a
-   * row, so a long upload survives any number of separate disconnects.
+   * the upload URL, since the round began) starts a fresh round at once: backoff and the retry
+   * count apply to failures in a row, so a long upload survives any number of separate cuts.
    */
   private async runWithRetries(source: Source): Promise<UploadResult> {
     for (;;) {
@@ -275,7 +271,6 @@ export class BaseUpload<Input> {
       }
     }
   }
-
 
   private async onFailedAttempt(error: Error, attempt: number, retriesLeft: number): Promise<void> {
     this.needsOffset = this.url !== undefined
@@ -412,7 +407,7 @@ export class BaseUpload<Input> {
     return { response, result }
   }
 
-  private async send(request: RequestDescription, chunk: SourceChunk | undefined, onInterim?: (interim: InterimResponse) => void): Promise<HttpResponse> {
+  private async send(request: RequestDescription, chunk: SourceChunk | undefined, onInterim: (interim: InterimResponse) => void): Promise<HttpResponse> {
     this.throwIfAborted()
     const bodyHeaders = chunk && this.proto.bodyHeaders ? await this.proto.bodyHeaders(request, chunk) : {}
     const start = request.body?.start ?? 0
@@ -422,7 +417,7 @@ export class BaseUpload<Input> {
         this.bytesSent = start + sent
         this.emitProgress()
       },
-      ...(onInterim ? { onInterim } : {}),
+      onInterim,
       stopped: () => this.state === 'paused' || this.state === 'aborted',
     })
   }
