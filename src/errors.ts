@@ -20,6 +20,15 @@
  * - `source-error`: the source could not be read.
  * - `locked`: another tab or process is uploading the same file.
  * - `aborted`: `abort()` was called or the signal fired.
+ * - `version-unsupported`: the server does not speak the requested IETF interop version (it
+ *   answered as if the request were not a resumable upload, e.g. tusd's `412`); see the
+ *   `interopVersion` option.
+ * - `no-progress`: the server keeps answering without storing a real share of what was sent;
+ *   the retries ran out.
+ * - `limit-unusable`: the server announced a limit the upload cannot work with (for example a
+ *   `max-append-size` below the floor of 1 KiB).
+ * - `redirect-refused`: a response redirected to an origin that is not allowed; nothing was sent
+ *   there, or (XHR, which follows redirects itself) its answer was not trusted.
  */
 export type UploadErrorCode =
   | 'network'
@@ -38,6 +47,10 @@ export type UploadErrorCode =
   | 'source-error'
   | 'locked'
   | 'aborted'
+  | 'version-unsupported'
+  | 'no-progress'
+  | 'limit-unusable'
+  | 'redirect-refused'
 
 /** Options of {@link UploadError}. */
 export interface UploadErrorOptions {
@@ -49,6 +62,10 @@ export interface UploadErrorOptions {
   cause?: unknown
   /** Seconds the server asked to wait (`Retry-After`), when it did. */
   retryAfter?: number
+  /** The server's problem details (RFC 9457 JSON object), when its answer carried them. */
+  problem?: Record<string, unknown>
+  /** The start of the server's answer body (at most 1 KiB), when it had one and no problem details. */
+  body?: string
 }
 
 /** The one error type the SDK throws and emits. */
@@ -62,6 +79,10 @@ export class UploadError extends Error {
   readonly retryable: boolean
   /** Seconds from the server's `Retry-After`, when present. */
   readonly retryAfter: number | undefined
+  /** The server's problem details (`application/problem+json`), for `http-status` errors that had them. */
+  readonly problem: Record<string, unknown> | undefined
+  /** The start of the server's answer body, at most 1 KiB, for `http-status` errors without problem details. */
+  readonly body: string | undefined
 
   /**
    * @param code what went wrong
@@ -73,6 +94,8 @@ export class UploadError extends Error {
     this.code = code
     this.status = options.status
     this.retryAfter = options.retryAfter
+    this.problem = options.problem
+    this.body = options.body
     this.retryable = options.retryable ?? defaultRetryable(code, options.status)
   }
 }

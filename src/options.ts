@@ -41,6 +41,13 @@ export interface UploadOptions {
    */
   protocol?: ProtocolName | Protocol
   /**
+   * The IETF draft interop version (`Upload-Draft-Interop-Version`) spoken with `protocol: 'ietf'`:
+   * 3 (draft -01, `Upload-Incomplete`; tusd, iOS 17), 5 and 6 (drafts -03 to -05; tusd), 7, or 8
+   * (drafts -09 to -12). A server that does not speak it fails with `version-unsupported`.
+   * Ignored for a Protocol object (pass it to `ietfProtocol` instead). Default: 8.
+   */
+  interopVersion?: number
+  /**
    * Largest number of bytes per request. `Infinity` sends one request: resumable in Node through
    * the 104's `Location`; in browsers the upload URL is first obtained with an empty creation
    * request. Server limits (`max-append-size`) still split it. Default: `Infinity` in Node with
@@ -70,6 +77,15 @@ export interface UploadOptions {
    * `upload-gone` (false). Default: true.
    */
   restartOnGone?: boolean
+  /**
+   * How many times one Upload starts over after its upload resource is gone (404/410) before it
+   * fails with `upload-gone`. Bounds what a server that forgets every upload costs. Default: 3.
+   */
+  maxRestarts?: number
+  /**
+   * The longest `Retry-After` wait honoured, in seconds; a longer one is cut to this. Default: 300.
+   */
+  maxRetryAfter?: number
   /**
    * Abort a request, then retry, when it made no progress for this many ms (no body byte accepted,
    * no response). Applies to transports that report upload progress and to requests without a

@@ -545,7 +545,7 @@ export class BaseUpload<Input> {
 
   private resolveProtocol(): Promise<Protocol> {
     const option = this.options.protocol ?? 'ietf'
-    this.protocolLoad ??= typeof option === 'object' ? Promise.resolve(option) : loadProtocol(option, Date.now)
+    this.protocolLoad ??= typeof option === 'object' ? Promise.resolve(option) : loadProtocol(option, { clock: Date.now, interopVersion: this.options.interopVersion })
     return this.protocolLoad
   }
 

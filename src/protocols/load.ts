@@ -12,11 +12,19 @@ import { ietfProtocol } from './ietf'
  */
 export type ProtocolName = 'ietf' | 'tus'
 
-/** The Protocol for a name; `clock` is handed to protocols that read times (expiry, Retry-After). */
-export async function loadProtocol(name: ProtocolName, clock: () => number): Promise<Protocol> {
+/** What `Upload` hands a protocol it builds by name. */
+export interface ProtocolSettings {
+  /** Handed to protocols that read times (expiry, Retry-After). */
+  clock: () => number
+  /** The IETF interop version (the `interopVersion` option); ignored by other protocols. */
+  interopVersion?: number
+}
+
+/** The Protocol for a name. */
+export async function loadProtocol(name: ProtocolName, { clock, interopVersion }: ProtocolSettings): Promise<Protocol> {
   switch (name) {
     case 'ietf':
-      return ietfProtocol({ clock })
+      return ietfProtocol(interopVersion === undefined ? { clock } : { clock, interopVersion })
     case 'tus': {
       // Loaded on demand: apps that never name tus do not bundle it.
       const { tusProtocol } = await import('./tus')

@@ -46,7 +46,7 @@ describe('requests', () => {
 
   it('names itself tus 1.0.0 and loads by name', async () => {
     expect([protocol.name, protocol.version, protocol.server]).toEqual(['tus', '1.0.0', undefined])
-    expect((await loadProtocol('tus', () => NOW)).name).toBe('tus')
+    expect((await loadProtocol('tus', { clock: () => NOW })).name).toBe('tus')
   })
 
   it('OPTIONS discovery carries no Tus-Resumable; HEAD and DELETE carry it and no body', () => {
