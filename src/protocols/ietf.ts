@@ -7,16 +7,38 @@
  * - Creation is `POST` to the endpoint. `input.metadata` is not mapped onto headers: the draft
  *   has no metadata field, so metadata travels in the user's own headers (added by the Upload).
  * - `Content-Type` of an append is `application/partial-upload` from interop version 5 (draft -03)
- *   on, `application/offset+octet-stream` before.
- * - `Upload-Length` is sent when the size is known, and also when the request ends the upload
- *   (then the length is where its body ends), so the server learns it as soon as possible.
+ *   on, `application/offset+octet-stream` before (tusd requires the new type only from 6 on).
+ * - Completeness: interop 3 (draft -01) writes and reads `Upload-Incomplete`, the inverted boolean,
+ *   and never `Upload-Complete`; 4 and later the reverse. Requests always carry the field
+ *   explicitly (`Upload-Incomplete: ?0` to complete: tusd takes an absent field as "incomplete").
+ *   An interop-3 HEAD answer without `Upload-Incomplete` is complete, as draft -01 defines it.
+ * - `Upload-Length` (every version, the interoperable rule of the digest §14): on creation when the
+ *   size is known or the request ends the upload; on an append only while the server does not know
+ *   the length, that is when the creation did not state it (learned from the creation request, or
+ *   from a HEAD answer without `Upload-Length`), and then only once the length is known. tusd
+ *   answers `400` to an append that repeats a known length. Interop 7/8 allow the repetition but
+ *   do not need it, so the same rule is kept there. An append whose input has no size and ends
+ *   the upload also states its end as the length (the length cannot have been known before).
  * - A request body of zero bytes is described as `body: null`.
  * - A 2xx to a `?0` creation or append means the body was fully processed (§4.2.2, §4.4.2): when
- *   the response has no `Upload-Offset`, `offset` is where the request's body ended.
+ *   the response has no `Upload-Offset`, `offset` is where the request's body ended. An
+ *   `Upload-Offset` beyond that end (or, for an append, before its start) is `offset-invalid`;
+ *   a 104 progress offset outside the sent range is ignored.
  * - `Upload-Complete: ?1` on a 4xx/5xx is the target resource refusing the finished upload:
  *   `upload-failed`, not retryable. On a 2xx or 3xx it is `complete`.
- * - A 2xx without `Upload-Complete` to a creation that sent `?1` is `complete`: the server does not
- *   speak the draft and took an ordinary upload (§11.1.1).
+ * - Interop ≤ 6 (the completion field became required in draft -06): a 2xx without the completion
+ *   field to a completing append is `complete` when its `Upload-Offset` is absent or is where the
+ *   body ended (tusd answers `204` with `Upload-Offset`), and a `mismatch` at the server's offset
+ *   when it is below (the rest is sent again).
+ * - A 2xx without the completion field to a creation that sent "complete": with an `Upload-Offset`
+ *   it is a draft server (tusd at ≤ 6): `complete` when the offset is where the body ended,
+ *   `created` (at that offset) when below. Without `Upload-Offset` the server does not speak the
+ *   draft and took an ordinary upload (§11.1.1): `complete`.
+ * - A server that does not speak the requested interop version may treat the request as not
+ *   resumable (tusd: `412` about `Tus-Resumable`, and a tus answer to HEAD): any `412`, and a 2xx
+ *   HEAD answer with `Tus-Resumable` and no completion field, is `version-unsupported`.
+ * - Every `http-status` (and `upload-failed`, `version-unsupported`) error carries the server's
+ *   problem details, or else the first 1 KiB of its body.
  * - 404/410 answer `gone` for HEAD and PATCH, and `cancelled` for DELETE (the resource is gone,
  *   which is what DELETE asked for). On creation they are plain `http-status` errors.
  * - A 104 whose `Location` cannot be used (malformed, not http(s)) is ignored; the final response
@@ -40,7 +62,7 @@ import type {
   UploadLimits,
 } from '../types'
 import { contentDisposition, fileContentType, parseRetryAfter, resolveLocation } from './http-fields'
-import { expectedOffset } from './problem'
+import { expectedOffset, responseDetails } from './problem'
 import { SF_INTEGER_MAX, parseBoolean, parseNonNegativeInteger, serializeBoolean, serializeInteger } from './structured-fields'
 import { parseUploadLimit } from './upload-limit'
 
@@ -54,7 +76,7 @@ export const PARTIAL_UPLOAD_TYPE = 'application/partial-upload'
 export interface IetfProtocolOptions {
   /**
    * `Upload-Draft-Interop-Version` sent on every request and required on every 104.
-   * An integer from 3 (draft -01, the first with `Upload-Complete`). Default: 8.
+   * An integer from 3 (draft -01, which spells completeness `Upload-Incomplete`). Default: 8.
    */
   interopVersion?: number
   /** Send `Content-Disposition: inline; filename=…` on creation when the file has a name. Default: true. */
@@ -71,6 +93,8 @@ interface Context {
   readonly interopVersion: number
   readonly contentDisposition: boolean
   readonly clock: (() => number) | undefined
+  /** Upload URLs whose length the server does not know yet (the creation did not state it). */
+  readonly deferred: Set<string>
 }
 
 /**
@@ -89,7 +113,7 @@ export function ietfProtocol(options: IetfProtocolOptions = {}): Protocol {
   if (!Number.isInteger(interopVersion) || interopVersion < 3 || interopVersion > SF_INTEGER_MAX) {
     throw new RangeError(`interopVersion must be an integer from 3: ${interopVersion}`)
   }
-  const ctx: Context = { interopVersion, contentDisposition: options.contentDisposition ?? true, clock: options.clock }
+  const ctx: Context = { interopVersion, contentDisposition: options.contentDisposition ?? true, clock: options.clock, deferred: new Set() }
   return {
     name: 'ietf',
     version: String(interopVersion),
@@ -124,10 +148,28 @@ function checkRange(start: number, end: number, size: number | undefined, comple
   if (complete && end !== size) throw new RangeError(`a completing request must end at the size ${size}, not ${end}`)
 }
 
-/** Adds `Upload-Length`: the size when known, else the end of a completing request. */
-function addLength(headers: HeaderMap, size: number | undefined, complete: boolean, end: number): void {
-  const length = size ?? (complete ? end : undefined)
-  if (length !== undefined) headers['upload-length'] = serializeInteger(length)
+/** The upload's length as a request knows it: the size, else the end of a completing request. */
+function knownLength(size: number | undefined, complete: boolean, end: number): number | undefined {
+  return size ?? (complete ? end : undefined)
+}
+
+/** The completeness field of the interop version: `Upload-Incomplete` (inverted) at 3, else `Upload-Complete`. */
+function completionField(ctx: Context, complete: boolean): HeaderMap {
+  return ctx.interopVersion === 3
+    ? { 'upload-incomplete': serializeBoolean(!complete) }
+    : { 'upload-complete': serializeBoolean(complete) }
+}
+
+/** A response's completeness, read from the interop version's field; undefined when absent or invalid. */
+function completionOf(ctx: Context, headers: HeaderMap): boolean | undefined {
+  if (ctx.interopVersion !== 3) return parseBoolean(headers['upload-complete'])
+  const incomplete = parseBoolean(headers['upload-incomplete'])
+  return incomplete === undefined ? undefined : !incomplete
+}
+
+/** Whether a request this protocol built ends the upload. */
+function requestCompletes(ctx: Context, request: RequestDescription): boolean {
+  return completionOf(ctx, request.headers) === true
 }
 
 function createRequest(ctx: Context, input: CreateInput): RequestDescription {
@@ -137,10 +179,11 @@ function createRequest(ctx: Context, input: CreateInput): RequestDescription {
   checkRange(start, end, input.size, input.complete)
   const headers: HeaderMap = {
     ...baseHeaders(ctx),
-    'upload-complete': serializeBoolean(input.complete),
+    ...completionField(ctx, input.complete),
     'content-type': fileContentType(input.type),
   }
-  addLength(headers, input.size, input.complete, end)
+  const length = knownLength(input.size, input.complete, end)
+  if (length !== undefined) headers['upload-length'] = serializeInteger(length)
   if (ctx.contentDisposition && input.name) headers['content-disposition'] = contentDisposition(input.name)
   return { method: 'POST', url: input.endpoint, headers, body: end > start ? { start, end } : null }
 }
@@ -151,9 +194,12 @@ function appendRequest(ctx: Context, input: AppendInput): RequestDescription {
     ...baseHeaders(ctx),
     'content-type': appendContentType(ctx.interopVersion),
     'upload-offset': serializeInteger(input.offset),
-    'upload-complete': serializeBoolean(input.complete),
+    ...completionField(ctx, input.complete),
   }
-  addLength(headers, input.size, input.complete, input.end)
+  const length = knownLength(input.size, input.complete, input.end)
+  // Only while the server does not know the length: tusd answers 400 to a repeated one.
+  const undeclared = ctx.deferred.has(input.url) || (input.size === undefined && input.complete)
+  if (length !== undefined && undeclared) headers['upload-length'] = serializeInteger(length)
   const body = input.end > input.offset ? { start: input.offset, end: input.end } : null
   return { method: 'PATCH', url: input.url, headers, body }
 }
@@ -182,10 +228,14 @@ function interpretInterim(ctx: Context, request: RequestDescription, response: I
     // §5: a 104 to an append MUST NOT carry Location; one that does is not trusted at all.
     if (!isCreation(request)) return IGNORED
     const resolved = resolveLocation(location, request.url)
-    return resolved.ok ? { kind: 'location', url: resolved.url, limits: limitsOf(ctx, response.headers) } : IGNORED
+    if (!resolved.ok) return IGNORED
+    rememberLength(ctx, request, resolved.url)
+    return { kind: 'location', url: resolved.url, limits: limitsOf(ctx, response.headers) }
   }
   const offset = parseNonNegativeInteger(response.headers['upload-offset'])
   if (offset === undefined || !(isCreation(request) || isAppend(request))) return IGNORED
+  // An acknowledgement of bytes this request did not carry is not one.
+  if (offset < bodyStart(request) || offset > bodyEnd(request)) return IGNORED
   return { kind: 'progress', offset }
 }
 
@@ -200,7 +250,7 @@ function interpret(ctx: Context, kind: RequestKind, request: RequestDescription,
     case 'create':
       return interpretCreate(ctx, request, response)
     case 'offset':
-      return interpretOffset(ctx, response)
+      return interpretOffset(ctx, request, response)
     case 'append':
       return interpretAppend(ctx, request, response)
     case 'cancel':
@@ -212,43 +262,62 @@ function interpret(ctx: Context, kind: RequestKind, request: RequestDescription,
 }
 
 function interpretCreate(ctx: Context, request: RequestDescription, response: HttpResponse): ProtocolResult {
-  const complete = parseBoolean(response.headers['upload-complete'])
+  const complete = completionOf(ctx, response.headers)
   const location = response.headers.location
   const resolved = location === undefined ? undefined : resolveLocation(location, request.url)
   const completeUrl = resolved?.ok ? resolved.url : undefined
   if (complete === true) return completion(response, completeUrl)
   if (!isSuccess(response.status)) return failure(ctx, 'create', request, response)
-  // §11.1.1: a server that ignores Upload-Complete handled a `?1` creation as an ordinary upload.
-  if (complete === undefined && request.headers['upload-complete'] === '?1') return completion(response, completeUrl)
+  const offset = parseNonNegativeInteger(response.headers['upload-offset'])
+  if (offset !== undefined && offset > bodyEnd(request)) return beyondSent(offset, request)
+  if (complete === undefined && requestCompletes(ctx, request)) {
+    // §11.1.1: without Upload-Offset the server took an ordinary upload; with it (tusd at ≤ 6), it is
+    // complete once every byte is stored.
+    if (offset === undefined || offset === bodyEnd(request)) return completion(response, completeUrl)
+  }
   if (resolved === undefined) return fail('location-missing', 'the creation response has no Location')
   if (!resolved.ok) {
     return resolved.reason === 'refused'
       ? fail('location-refused', 'the creation response has a Location that is not an http(s) URL')
       : fail('malformed-response', 'the creation response has a malformed Location')
   }
-  const offset = parseNonNegativeInteger(response.headers['upload-offset']) ?? bodyEnd(request)
-  return { kind: 'created', url: resolved.url, offset, limits: limitsOf(ctx, response.headers) }
+  rememberLength(ctx, request, resolved.url)
+  return { kind: 'created', url: resolved.url, offset: offset ?? bodyEnd(request), limits: limitsOf(ctx, response.headers) }
 }
 
-function interpretOffset(ctx: Context, response: HttpResponse): ProtocolResult {
+function interpretOffset(ctx: Context, request: RequestDescription, response: HttpResponse): ProtocolResult {
   if (isGoneStatus(response.status)) return GONE
   if (!isSuccess(response.status)) return statusError(ctx, 'HEAD', response)
   const offset = parseNonNegativeInteger(response.headers['upload-offset'])
-  const complete = parseBoolean(response.headers['upload-complete'])
+  let complete = completionOf(ctx, response.headers)
+  if (complete === undefined && response.headers['tus-resumable'] !== undefined) return versionUnsupported(ctx, response)
   if (offset === undefined) return fail('malformed-response', 'the offset response has no valid Upload-Offset')
-  if (complete === undefined) return fail('malformed-response', 'the offset response has no valid Upload-Complete')
+  // Draft -01: an upload without `Upload-Incomplete: ?1` is complete.
+  if (ctx.interopVersion === 3 && response.headers['upload-incomplete'] === undefined) complete = true
+  if (complete === undefined) return fail('malformed-response', `the offset response has no valid ${completionName(ctx)}`)
   const length = parseNonNegativeInteger(response.headers['upload-length'])
   if (length !== undefined && offset > length) {
     return fail('offset-invalid', `the server's offset ${offset} is past its Upload-Length ${length}`)
   }
+  if (length === undefined && !complete) ctx.deferred.add(request.url)
+  else ctx.deferred.delete(request.url)
   return { kind: 'offset', offset, complete, length, limits: limitsOf(ctx, response.headers) }
 }
 
 function interpretAppend(ctx: Context, request: RequestDescription, response: HttpResponse): ProtocolResult {
-  if (parseBoolean(response.headers['upload-complete']) === true) return completion(response, request.url)
+  const complete = completionOf(ctx, response.headers)
+  if (complete === true) return completion(response, request.url)
   if (!isSuccess(response.status)) return failure(ctx, 'append', request, response)
-  const offset = parseNonNegativeInteger(response.headers['upload-offset']) ?? bodyEnd(request)
-  return { kind: 'appended', offset, limits: limitsOf(ctx, response.headers) }
+  const end = bodyEnd(request)
+  const offset = parseNonNegativeInteger(response.headers['upload-offset'])
+  if (offset !== undefined && (offset > end || offset < bodyStart(request))) return beyondSent(offset, request)
+  if (request.headers['upload-length'] !== undefined) ctx.deferred.delete(request.url)
+  if (complete === undefined && ctx.interopVersion <= 6 && requestCompletes(ctx, request)) {
+    // Before draft -06 the final answer needs no completion field (tusd: 204 with Upload-Offset).
+    if (offset === undefined || offset === end) return completion(response, request.url)
+    return { kind: 'mismatch', offset }
+  }
+  return { kind: 'appended', offset: offset ?? end, limits: limitsOf(ctx, response.headers) }
 }
 
 /** The answer of the target resource (`Upload-Complete: ?1`): done, or a refusal (§4.2.1). */
@@ -257,7 +326,32 @@ function completion(response: HttpResponse, url: string | undefined): ProtocolRe
   return fail('upload-failed', `the server completed the upload with status ${response.status}`, {
     status: response.status,
     retryable: false,
+    ...responseDetails(response),
   })
+}
+
+/** An `Upload-Offset` outside the bytes the request carried: bytes would be skipped or repeated. */
+function beyondSent(offset: number, request: RequestDescription): ProtocolResult {
+  return fail('offset-invalid', `the server's offset ${offset} is outside the sent range [${bodyStart(request)}, ${bodyEnd(request)}]`)
+}
+
+/** Remembers that the server does not know the length of the upload a creation made. */
+function rememberLength(ctx: Context, creation: RequestDescription, url: string): void {
+  if (creation.headers['upload-length'] === undefined) ctx.deferred.add(url)
+}
+
+/** The server answered as if the request were not a resumable upload of this interop version. */
+function versionUnsupported(ctx: Context, response: HttpResponse): ProtocolResult {
+  const version = ctx.interopVersion
+  return fail(
+    'version-unsupported',
+    `the server does not speak interop version ${version} of the resumable upload draft: it answered ${response.status} as if the request were not a resumable upload; set the \`interopVersion\` option to a version it speaks`,
+    { status: response.status, retryable: false, ...responseDetails(response) },
+  )
+}
+
+function completionName(ctx: Context): string {
+  return ctx.interopVersion === 3 ? 'Upload-Incomplete' : 'Upload-Complete'
 }
 
 /** A non-2xx answer to a creation or an append without `Upload-Complete: ?1` (Retry heuristics). */
@@ -269,10 +363,14 @@ function failure(ctx: Context, kind: 'create' | 'append', request: RequestDescri
   return statusError(ctx, request.method, response)
 }
 
-/** An `http-status` error; retryable for 408, 429 and 5xx, with the server's `Retry-After`. */
+/**
+ * An `http-status` error; retryable for 408, 429 and 5xx, with the server's `Retry-After`. A `412`
+ * is a server that does not speak this interop version (tusd's answer about `Tus-Resumable`).
+ */
 function statusError(ctx: Context, method: string, response: HttpResponse): ProtocolResult {
+  if (response.status === 412) return versionUnsupported(ctx, response)
   const retryAfter = parseRetryAfter(response.headers['retry-after'], ctx.clock?.())
-  return fail('http-status', `${method} answered ${response.status}`, { status: response.status, retryAfter })
+  return fail('http-status', `${method} answered ${response.status}`, { status: response.status, retryAfter, ...responseDetails(response) })
 }
 
 function fail(code: UploadErrorCode, message: string, options: UploadErrorOptions = {}): ProtocolResult {
@@ -283,9 +381,14 @@ function limitsOf(ctx: Context, headers: HeaderMap): UploadLimits {
   return parseUploadLimit(headers['upload-limit'], { receivedAt: ctx.clock?.(), interopVersion: ctx.interopVersion })
 }
 
-/** Where the request's body ended: its `Upload-Offset` (0 for a creation) plus its length. */
+/** Where the request's body started: its `Upload-Offset`, 0 for a creation. */
+function bodyStart(request: RequestDescription): number {
+  return parseNonNegativeInteger(request.headers['upload-offset']) ?? 0
+}
+
+/** Where the request's body ended: its start plus its length. */
 function bodyEnd(request: RequestDescription): number {
-  const start = parseNonNegativeInteger(request.headers['upload-offset']) ?? 0
+  const start = bodyStart(request)
   return request.body === null ? start : start + (request.body.end - request.body.start)
 }
 

@@ -50,3 +50,44 @@ export function expectedOffset(response: HttpResponse): number | undefined {
   const value = problem.members['expected-offset']
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined
 }
+
+/** Most bytes of a response body an error keeps when the body is not problem details. */
+export const ERROR_BODY_MAX_BYTES = 1024
+
+/** What an `http-status` error carries about the server's answer (see {@link responseDetails}). */
+export interface ResponseDetails {
+  /** The problem details object, when the response carried one. */
+  problem?: Record<string, unknown>
+  /** Otherwise the start of the body, at most {@link ERROR_BODY_MAX_BYTES} bytes of UTF-8. */
+  body?: string
+}
+
+/**
+ * The server's own account of a failed request, for an error: its problem details (an
+ * `application/problem+json` or `application/json` object), or else the start of its body, cut
+ * to at most 1 KiB of UTF-8 without splitting a character. Nothing for an empty body.
+ * @example
+ * responseDetails({ status: 412, headers: { 'content-type': 'text/plain' }, body: 'ERR_UNSUPPORTED_VERSION: …' })
+ * // { body: 'ERR_UNSUPPORTED_VERSION: …' }
+ */
+export function responseDetails(response: HttpResponse): ResponseDetails {
+  const problem = parseProblem(response)
+  if (problem !== undefined) return { problem: problem.members }
+  return response.body === '' ? {} : { body: truncateUtf8(response.body, ERROR_BODY_MAX_BYTES) }
+}
+
+/** `text` cut to at most `maxBytes` bytes of UTF-8, ending on a whole character. */
+function truncateUtf8(text: string, maxBytes: number): string {
+  // Each UTF-16 code unit is at most 3 UTF-8 bytes: a short string needs no encoding.
+  if (text.length * 3 <= maxBytes) return text
+  let bytes = 0
+  let end = 0
+  for (const char of text) {
+    const point = char.codePointAt(0) ?? 0
+    const size = point < 0x80 ? 1 : point < 0x800 ? 2 : point < 0x10000 ? 3 : 4
+    if (bytes + size > maxBytes) break
+    bytes += size
+    end += char.length
+  }
+  return text.slice(0, end)
+}

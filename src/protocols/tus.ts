@@ -26,6 +26,7 @@
  *   (browsers would need it allow-listed for CORS) nor requires it.
  * - 460 (checksum mismatch) is retryable: the Upload asks for the offset and sends the chunk again.
  * - 412, and a discovery whose `Tus-Version` lacks 1.0.0, fail for good, naming the server's versions.
+ * - Every `http-status` error carries the server's problem details, or else the first 1 KiB of its body.
  * - An OPTIONS answered 4xx (other than 408/429) means a server without discovery: `discovered`
  *   with nothing learned. `X-HTTP-Method-Override` (option) covers PATCH and DELETE, as tus says;
  *   HEAD and OPTIONS are sent as they are.
@@ -47,6 +48,7 @@ import type {
   UploadLimits,
 } from '../types'
 import { parseHttpDate, parseRetryAfter, resolveLocation } from './http-fields'
+import { responseDetails } from './problem'
 import { parseNonNegativeInteger } from './structured-fields'
 import { checksumValue, chooseChecksum, type TusChecksumAlgorithm } from './tus-checksum'
 import { encodeMetadata } from './tus-metadata'
@@ -230,7 +232,7 @@ function interpret(ctx: Context, kind: RequestKind, request: RequestDescription,
 function interpretDiscover(ctx: Context, response: HttpResponse): ProtocolResult {
   const headers = response.headers
   const versions = parseList(headers['tus-version'])
-  if (versions.length > 0 && !versions.includes(TUS_VERSION)) return versionError(versions, response.status)
+  if (versions.length > 0 && !versions.includes(TUS_VERSION)) return versionError(response)
   const maxSize = parseTusInteger(headers['tus-max-size'])
   ctx.server = {
     versions,
@@ -289,24 +291,30 @@ function interpretAppend(ctx: Context, request: RequestDescription, response: Ht
 
 function interpretFailure(ctx: Context, kind: RequestKind, request: RequestDescription, response: HttpResponse): ProtocolResult {
   const { status, headers } = response
-  if (status === 412) return versionError(parseList(headers['tus-version']), status)
+  if (status === 412) return versionError(response)
   const gone = status === 404 || status === 410
   if (kind === 'cancel' && gone) return CANCELLED
   if ((kind === 'offset' || kind === 'append') && (gone || (kind === 'offset' && status === 403))) return GONE
   if (kind === 'append' && status === 409) return { kind: 'mismatch', offset: undefined }
   if ((kind === 'create' || kind === 'append') && status === 413) return { kind: 'too-large', limits: {} }
   if (kind === 'append' && status === 460) {
-    return fail('http-status', 'the server found the checksum of the sent bytes wrong (460)', { status, retryable: true })
+    return fail('http-status', 'the server found the checksum of the sent bytes wrong (460)', { status, retryable: true, ...responseDetails(response) })
   }
   // A server without OPTIONS support: go on with what every tus server has.
   if (kind === 'discover' && status >= 400 && status < 500 && !isRetryableStatus(status)) return { kind: 'discovered', limits: {} }
   const retryAfter = parseRetryAfter(headers['retry-after'], ctx.clock?.())
-  return fail('http-status', `${request.method} answered ${status}`, { status, retryAfter })
+  return fail('http-status', `${request.method} answered ${status}`, { status, retryAfter, ...responseDetails(response) })
 }
 
-function versionError(versions: string[], status: number): ProtocolResult {
+/** The server does not speak tus 1.0.0: names the versions its `Tus-Version` lists. */
+function versionError(response: HttpResponse): ProtocolResult {
+  const versions = parseList(response.headers['tus-version'])
   const supported = versions.length > 0 ? versions.join(', ') : 'unknown versions'
-  return fail('http-status', `the server does not speak tus ${TUS_VERSION} (it supports ${supported})`, { status, retryable: false })
+  return fail('http-status', `the server does not speak tus ${TUS_VERSION} (it supports ${supported})`, {
+    status: response.status,
+    retryable: false,
+    ...responseDetails(response),
+  })
 }
 
 function fail(code: UploadErrorCode, message: string, options: UploadErrorOptions = {}): ProtocolResult {

@@ -86,8 +86,8 @@ describe('requests', () => {
     }
   })
 
-  it('[C3][C4][C5] append: PATCH with partial-upload, Upload-Offset, Upload-Complete and length', () => {
-    const headers = { ...V, 'content-type': 'application/partial-upload', 'upload-offset': '40', 'upload-complete': '?0', 'upload-length': '100' }
+  it('[C3][C4][C5] append: PATCH with partial-upload, Upload-Offset, Upload-Complete; a length known at creation is not repeated', () => {
+    const headers = { ...V, 'content-type': 'application/partial-upload', 'upload-offset': '40', 'upload-complete': '?0' }
     expect(partAppend).toEqual({ method: 'PATCH', url: UPLOAD, headers, body: { start: 40, end: 70 } })
     expect(lastAppend.headers['upload-complete']).toBe('?1')
     const empty = protocol.appendRequest({ url: UPLOAD, offset: 100, end: 100, size: 100, complete: true })
@@ -145,7 +145,7 @@ describe('interim responses', () => {
   })
 
   it('a 104 with only Upload-Offset is progress, on creation and on append', () => {
-    expect(interim(optimistic, { ...V, 'upload-offset': '23456789' })).toEqual({ kind: 'progress', offset: 23456789 })
+    expect(interim(optimistic, { ...V, 'upload-offset': '60' })).toEqual({ kind: 'progress', offset: 60 })
     expect(interim(partAppend, { ...V, 'upload-offset': '50' })).toEqual({ kind: 'progress', offset: 50 })
     for (const offset of ['-5', '1.5', '5 junk']) expect(interim(partAppend, { ...V, 'upload-offset': offset }).kind).toBe('ignored')
     expect(interim(partAppend, V).kind).toBe('ignored')
@@ -391,5 +391,157 @@ describe('HTTP field helpers', () => {
     expect(parseRetryAfter('Sun, 06 Nov 1994 08:49:37 GMT', Date.UTC(1994, 10, 6, 8, 49, 35, 500))).toBe(2)
     expect(parseRetryAfter('Sun, 06 Nov 1994 08:49:37 GMT', Date.UTC(1995, 0, 1))).toBe(0)
     for (const value of [undefined, '-1', '1.5', 'soon', '99999999999999999999']) expect(parseRetryAfter(value, NOW)).toBeUndefined()
+  })
+})
+
+// Digest §13–14: the versions real servers speak (tusd v2.10: 3–6), and what they answer.
+describe('older interop versions, as real servers speak them', () => {
+  const OLD = [3, 4, 5, 6]
+  const at = (interopVersion: number) => make({ interopVersion })
+  const lengthOf = (request: RequestDescription) => request.headers['upload-length']
+  const TUSD_412 = res(412, { 'content-type': 'text/plain; charset=utf-8', 'tus-resumable': '1.0.0' }, 'ERR_UNSUPPORTED_VERSION: missing, invalid or unsupported Tus-Resumable header\n')
+
+  it('interop 3 writes Upload-Incomplete (inverted, always explicit) and never Upload-Complete', () => {
+    const three = at(3)
+    const table: Array<[RequestDescription, string]> = [
+      [three.createRequest(createInput), '?0'],
+      [three.createRequest({ ...createInput, body: null, complete: false }), '?1'],
+      [three.appendRequest({ url: UPLOAD, offset: 40, end: 70, size: 100, complete: false }), '?1'],
+      [three.appendRequest({ url: UPLOAD, offset: 40, end: 100, size: 100, complete: true }), '?0'],
+    ]
+    for (const [request, incomplete] of table) {
+      expect(request.headers['upload-incomplete']).toBe(incomplete)
+      expect(request.headers).not.toHaveProperty('upload-complete')
+      expect(request.headers['upload-draft-interop-version']).toBe('3')
+    }
+    for (const version of [4, 5, 6, 7, 8]) expect(at(version).createRequest(createInput).headers).not.toHaveProperty('upload-incomplete')
+  })
+
+  it('interop 3 reads Upload-Incomplete on HEAD, creation and append answers; absent on HEAD means complete', () => {
+    const three = at(3)
+    const offset = (headers: HeaderMap) => three.interpret('offset', head, res(204, { 'upload-offset': '40', ...headers }))
+    expect(offset({ 'upload-incomplete': '?1' })).toMatchObject({ kind: 'offset', offset: 40, complete: false })
+    expect(offset({ 'upload-incomplete': '?0' })).toMatchObject({ kind: 'offset', complete: true })
+    expect(offset({})).toMatchObject({ kind: 'offset', complete: true })
+    expect(errorOf(offset({ 'upload-incomplete': 'true' })).message).toContain('Upload-Incomplete')
+    // Upload-Complete means nothing at interop 3, and Upload-Incomplete nothing at 4 and later.
+    expect(offset({ 'upload-incomplete': '?1', 'upload-complete': '?1' })).toMatchObject({ complete: false })
+    expect(at(4).interpret('offset', head, res(204, { 'upload-offset': '40', 'upload-incomplete': '?0' })).kind).toBe('error')
+    const append = three.appendRequest({ url: UPLOAD, offset: 40, end: 100, size: 100, complete: true })
+    expect(three.interpret('append', append, res(200, { 'upload-incomplete': '?0' }))).toMatchObject({ kind: 'complete', url: UPLOAD })
+    expect(errorOf(three.interpret('append', append, res(400, { 'upload-incomplete': '?0' }))).code).toBe('upload-failed')
+    const creation = three.createRequest({ ...createInput, body: null, complete: false })
+    expect(three.interpret('create', creation, res(201, { location: UPLOAD, 'upload-incomplete': '?1' }))).toMatchObject({ kind: 'created', offset: 0 })
+  })
+
+  it('Upload-Length: on creation when known; on an append only while the server does not know it', () => {
+    for (const version of [3, 4, 5, 6, 7, 8]) {
+      const p = at(version)
+      const known = p.createRequest({ ...createInput, body: null, complete: false })
+      expect(lengthOf(known), `${version} creation`).toBe('100')
+      p.interpret('create', known, res(201, { location: UPLOAD }))
+      for (const complete of [false, true]) {
+        const append = p.appendRequest({ url: UPLOAD, offset: 0, end: complete ? 100 : 50, size: 100, complete })
+        expect(lengthOf(append), `${version} append`).toBeUndefined()
+      }
+      // A stream: no length at creation; the append that reaches its end states it, once.
+      const deferredUrl = `${UPLOAD}-${version}`
+      const unknown = p.createRequest({ ...createInput, size: undefined, body: null, complete: false })
+      expect(lengthOf(unknown)).toBeUndefined()
+      p.interpret('create', unknown, res(201, { location: deferredUrl }))
+      expect(lengthOf(p.appendRequest({ url: deferredUrl, offset: 0, end: 50, size: undefined, complete: false }))).toBeUndefined()
+      const last = p.appendRequest({ url: deferredUrl, offset: 50, end: 80, size: 80, complete: true })
+      expect(lengthOf(last), `${version} completing append`).toBe('80')
+      p.interpret('append', last, res(204, { 'upload-offset': '60' }))
+      expect(lengthOf(p.appendRequest({ url: deferredUrl, offset: 60, end: 80, size: 80, complete: true }))).toBeUndefined()
+    }
+  })
+
+  it('Upload-Length: a 104 Location, or a HEAD without Upload-Length, marks the length as unknown to the server', () => {
+    const p = make()
+    const unknown = p.createRequest({ ...createInput, size: undefined, body: { start: 0, end: 40 }, complete: false })
+    p.interpretInterim(unknown, { status: 104, headers: { ...V, location: UPLOAD } })
+    expect(lengthOf(p.appendRequest({ url: UPLOAD, offset: 40, end: 100, size: 100, complete: true }))).toBe('100')
+    // A fresh protocol (a resumed upload) learns it from the HEAD answer.
+    const resumed = make()
+    resumed.interpret('offset', head, res(204, { 'upload-offset': '40', 'upload-complete': '?0' }))
+    expect(lengthOf(resumed.appendRequest({ url: UPLOAD, offset: 40, end: 100, size: 100, complete: true }))).toBe('100')
+    resumed.interpret('offset', head, res(204, { 'upload-offset': '40', 'upload-complete': '?0', 'upload-length': '100' }))
+    expect(lengthOf(resumed.appendRequest({ url: UPLOAD, offset: 40, end: 100, size: 100, complete: true }))).toBeUndefined()
+  })
+
+  it('interop ≤ 6: a 2xx without the completion field to the final append is complete when its offset is the end (tusd: 204)', () => {
+    for (const version of OLD) {
+      const p = at(version)
+      const last = p.appendRequest({ url: UPLOAD, offset: 40, end: 100, size: 100, complete: true })
+      const tusd = res(204, { 'upload-offset': '100' })
+      expect(p.interpret('append', last, tusd), String(version)).toEqual({ kind: 'complete', url: UPLOAD, response: tusd })
+      expect(p.interpret('append', last, res(204)).kind).toBe('complete')
+      expect(p.interpret('append', last, res(204, { 'upload-offset': '70' }))).toEqual({ kind: 'mismatch', offset: 70 })
+      const part = p.appendRequest({ url: UPLOAD, offset: 40, end: 70, size: 100, complete: false })
+      expect(p.interpret('append', part, res(204, { 'upload-offset': '70' }))).toMatchObject({ kind: 'appended', offset: 70 })
+    }
+    // From interop 7 the final answer must say Upload-Complete: ?1; without it, it is not complete.
+    expect(protocol.interpret('append', lastAppend, res(204, { 'upload-offset': '100' })).kind).toBe('appended')
+  })
+
+  it('interop ≤ 6: a completing creation answered 201 with Location and Upload-Offset is complete at the end, created below it', () => {
+    for (const version of OLD) {
+      const p = at(version)
+      const request = p.createRequest(createInput)
+      const whole = res(201, { location: UPLOAD, 'upload-offset': '100' })
+      expect(p.interpret('create', request, whole), String(version)).toEqual({ kind: 'complete', url: UPLOAD, response: whole })
+      expect(p.interpret('create', request, res(201, { location: UPLOAD, 'upload-offset': '40' }))).toMatchObject({ kind: 'created', url: UPLOAD, offset: 40 })
+    }
+  })
+
+  it('an Upload-Offset beyond the bytes sent (or before them) is offset-invalid; such a 104 is ignored', () => {
+    expect(errorOf(protocol.interpret('append', partAppend, res(204, { 'upload-complete': '?0', 'upload-offset': '90' }))).code).toBe('offset-invalid')
+    expect(errorOf(protocol.interpret('append', partAppend, res(204, { 'upload-complete': '?0', 'upload-offset': '30' }))).code).toBe('offset-invalid')
+    expect(errorOf(at(6).interpret('append', lastAppend, res(204, { 'upload-offset': '900' }))).code).toBe('offset-invalid')
+    expect(errorOf(protocol.interpret('create', firstPart, res(201, { location: UPLOAD, 'upload-offset': '41' }))).code).toBe('offset-invalid')
+    expect(errorOf(at(5).interpret('create', optimistic, res(201, { location: UPLOAD, 'upload-offset': '101' }))).code).toBe('offset-invalid')
+    const interim = (request: RequestDescription, offset: string) => protocol.interpretInterim(request, { status: 104, headers: { ...V, 'upload-offset': offset } })
+    for (const offset of ['90', '39']) expect(interim(partAppend, offset).kind, offset).toBe('ignored')
+    expect(interim(partAppend, '70')).toEqual({ kind: 'progress', offset: 70 })
+    expect(interim(firstPart, '41').kind).toBe('ignored')
+  })
+
+  it('a server that does not speak the version (tusd: 412 about Tus-Resumable, a tus HEAD answer) is version-unsupported', () => {
+    const six = at(6)
+    const requests: Array<[Parameters<typeof six.interpret>[0], RequestDescription]> = [
+      ['create', six.createRequest(createInput)],
+      ['append', six.appendRequest({ url: UPLOAD, offset: 40, end: 70, size: 100, complete: false })],
+      ['offset', six.offsetRequest(UPLOAD)],
+      ['cancel', six.cancelRequest(UPLOAD)],
+    ]
+    for (const [kind, request] of requests) {
+      const error = expectError(six.interpret(kind, request, TUSD_412), 'version-unsupported', false)
+      expect(error.message).toContain('interop version 6')
+      expect(error.message).toContain('`interopVersion`')
+      expect([error.status, error.body]).toEqual([412, TUSD_412.body])
+    }
+    const tusHead = res(200, { 'tus-resumable': '1.0.0', 'upload-offset': '40', 'upload-length': '100', 'cache-control': 'no-store' })
+    expect(expectError(at(8).interpret('offset', head, tusHead), 'version-unsupported', false).message).toContain('interop version 8')
+  })
+
+  it('every http-status error carries the problem details, or else the first 1 KiB of the body', () => {
+    const problem = { type: 'https://example.com/quota', title: 'over quota', 'quota-left': 0 }
+    const withProblem = errorOf(protocol.interpret('create', optimistic, res(403, { 'content-type': 'application/problem+json' }, JSON.stringify(problem))))
+    expect([withProblem.code, withProblem.problem, withProblem.body]).toEqual(['http-status', problem, undefined])
+    const text = errorOf(protocol.interpret('append', partAppend, res(503, { 'content-type': 'text/html' }, '<h1>down</h1>')))
+    expect([text.problem, text.body, text.retryable]).toEqual([undefined, '<h1>down</h1>', true])
+    const long = errorOf(protocol.interpret('offset', head, res(500, {}, 'x'.repeat(5000))))
+    expect(long.body).toBe('x'.repeat(1024))
+    const wide = errorOf(protocol.interpret('cancel', cancel, res(500, {}, 'é'.repeat(600) + 'tail')))
+    expect([wide.body?.length, new TextEncoder().encode(wide.body).length]).toEqual([512, 1024])
+    const emoji = errorOf(protocol.interpret('cancel', cancel, res(500, {}, 'a' + '😀'.repeat(300))))
+    expect(new TextEncoder().encode(emoji.body).length).toBe(1021) // never half a character
+    const notObject = errorOf(protocol.interpret('cancel', cancel, res(500, { 'content-type': 'application/json' }, '[1]')))
+    expect([notObject.problem, notObject.body]).toEqual([undefined, '[1]'])
+    const empty = errorOf(protocol.interpret('cancel', cancel, res(500)))
+    expect([empty.problem, empty.body]).toEqual([undefined, undefined])
+    const failed = errorOf(protocol.interpret('append', lastAppend, res(422, { 'upload-complete': '?1' }, 'virus found')))
+    expect([failed.code, failed.body]).toEqual(['upload-failed', 'virus found'])
   })
 })

@@ -396,3 +396,22 @@ describe('metadata', () => {
     }
   })
 })
+
+describe('what http-status errors carry', () => {
+  const protocol = full()
+  const create = protocol.createRequest(createInput)
+  const patch = protocol.appendRequest({ url: UPLOAD, offset: 0, end: 5, size: 100, complete: false })
+
+  it('the problem details when the answer is a JSON object, else the first 1 KiB of the body', () => {
+    const problem = { type: 'about:blank', title: 'quota exceeded' }
+    const json = errorOf(protocol.interpret('create', create, res(403, { 'content-type': 'application/problem+json; charset=utf-8' }, JSON.stringify(problem))))
+    expect([json.code, json.problem, json.body]).toEqual(['http-status', problem, undefined])
+    const tusd = res(500, { 'content-type': 'text/plain; charset=utf-8' }, 'ERR_INTERNAL_SERVER_ERROR: disk full\n')
+    expect(errorOf(protocol.interpret('append', patch, tusd)).body).toBe(tusd.body)
+    expect(errorOf(protocol.interpret('offset', protocol.offsetRequest(UPLOAD), res(500, {}, 'y'.repeat(3000)))).body).toBe('y'.repeat(1024))
+    expect(errorOf(protocol.interpret('append', patch, res(460, {}, 'ERR_CHECKSUM_MISMATCH'))).body).toBe('ERR_CHECKSUM_MISMATCH')
+    const version = errorOf(protocol.interpret('append', patch, res(412, { 'tus-version': '0.2.2' }, 'ERR_UNSUPPORTED_VERSION')))
+    expect([version.status, version.body]).toEqual([412, 'ERR_UNSUPPORTED_VERSION'])
+    expect(errorOf(protocol.interpret('cancel', protocol.cancelRequest(UPLOAD), res(500))).body).toBeUndefined()
+  })
+})
