@@ -6,8 +6,8 @@
 import { serializeBoolean, serializeInteger } from '../../src/protocols/structured-fields'
 import type { Exchange } from './exchange'
 import {
-  booleanField, contentLength, declaresBody, integerField, INVALID, PARTIAL_UPLOAD_TYPE, PROBLEM_TYPES,
-  requiresPartialUploadType,
+  acceptsRepeatedLength, completeField, completionFieldName, contentLength, declaresBody, integerField, INVALID,
+  PARTIAL_UPLOAD_TYPE, PROBLEM_TYPES, requiresPartialUploadType,
 } from './protocol'
 import type { UploadEntry } from './registry'
 import {
@@ -33,8 +33,8 @@ function readAppendHeaders(exchange: Exchange): AppendHeaders | Rejection {
   const { req, interop } = exchange
   const offset = integerField(req, 'upload-offset')
   if (offset === undefined || offset === INVALID) return malformed('Upload-Offset', 'required; a non-negative integer of at most 15 digits')
-  const complete = booleanField(req, 'upload-complete')
-  if (complete === undefined || complete === INVALID) return malformed('Upload-Complete', 'required; ?0 or ?1')
+  const complete = completeField(req, interop.version)
+  if (complete === undefined || complete === INVALID) return malformed(completionFieldName(interop.version), 'required; ?0 or ?1')
   const length = integerField(req, 'upload-length')
   if (length === INVALID) return malformed('Upload-Length', 'must be a non-negative integer')
   if (requiresPartialUploadType(interop.version) && mediaType(req.headers['content-type']) !== PARTIAL_UPLOAD_TYPE) {
@@ -60,8 +60,16 @@ function mismatch(entry: UploadEntry, provided: number): Rejection {
   }
 }
 
+/** tusd's 400 to an `Upload-Length` on an append when the length is already known (interop ≤ 6). */
+function lengthAlreadyKnown(exchange: Exchange, entry: UploadEntry, h: AppendHeaders): Rejection | undefined {
+  if (h.length === undefined || entry.record.length === undefined || acceptsRepeatedLength(exchange.interop.version)) return undefined
+  return malformed('Upload-Length', `the length is already known (${entry.record.length}); send Upload-Length on an append only while it is deferred`)
+}
+
 /** The length after this request, or a rejection (`invalidate`: the data would go past the length). */
 function checkAppend(core: ServerCore, exchange: Exchange, entry: UploadEntry, h: AppendHeaders): { length: number | undefined } | (Rejection & { invalidate?: boolean }) {
+  const repeated = lengthAlreadyKnown(exchange, entry, h)
+  if (repeated) return repeated
   const declared = [entry.record.length, h.length, h.complete && h.size !== undefined ? h.offset + h.size : undefined]
   const known = declared.filter((value): value is number => value !== undefined)
   const length = known[0]

@@ -1,10 +1,11 @@
 /**
- * Upload creation (POST/PUT with `Upload-Complete`, draft §4.2) and plain, non-resumable uploads.
+ * Upload creation (POST/PUT with `Upload-Complete`, or `Upload-Incomplete` at interop 3; draft §4.2)
+ * and plain, non-resumable uploads.
  * Headers are validated and the resource is created and announced by a 104 before any body byte
  * is read.
  * @module
  */
-import { INVALID, booleanField, contentLength, filenameOf, integerField, PROBLEM_TYPES } from './protocol'
+import { INVALID, completeField, completionFieldName, contentLength, filenameOf, integerField, PROBLEM_TYPES } from './protocol'
 import type { Exchange } from './exchange'
 import type { NewUpload } from './registry'
 import {
@@ -61,8 +62,9 @@ function newUpload(exchange: Exchange, kind: NewUpload['kind'], length: number |
 
 /** Creates the upload, announces it with a 104, then receives the body. */
 export async function handleCreation(core: ServerCore, exchange: Exchange): Promise<void> {
-  const complete = booleanField(exchange.req, 'upload-complete')
-  if (complete === undefined || complete === INVALID) return reject(exchange, malformed('Upload-Complete', 'must be ?0 or ?1'))
+  const { version } = exchange.interop
+  const complete = completeField(exchange.req, version)
+  if (complete === undefined || complete === INVALID) return reject(exchange, malformed(completionFieldName(version), 'must be ?0 or ?1'))
   const length = integerField(exchange.req, 'upload-length')
   if (length === INVALID) return reject(exchange, malformed('Upload-Length', 'must be a non-negative integer'))
   const headers: CreationHeaders = { complete, length, size: contentLength(exchange.req) }

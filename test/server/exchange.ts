@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ClaimedFaults } from './faults'
 import { rewriteHeaders } from './faults'
 import { corsHeaders } from './cors'
-import { declaresBody, INTERIM_STATUS_LINE, type Interop } from './protocol'
+import { declaresBody, INTERIM_STATUS_LINE, spellCompletion, type Interop } from './protocol'
 import type { RequestKind } from './types'
 
 /** Problem details (RFC 9457) with extension members. */
@@ -92,7 +92,8 @@ export class Exchange {
   }
 
   /**
-   * Sends the final response, with CORS headers and any headers fault applied. A pending destroy
+   * Sends the final response, with CORS headers and any headers fault applied; `Upload-Complete`
+   * is spelled as the request's interop version spells it (`Upload-Incomplete` at 3). A pending destroy
    * fault destroys the connection instead. A body left unread is drained and the connection closed.
    */
   reply(status: number, headers: Record<string, string> = {}, body?: string): void {
@@ -101,7 +102,7 @@ export class Exchange {
       this.abort()
       return
     }
-    const all: Record<string, string> = { ...corsHeaders(this.req), ...headers }
+    const all: Record<string, string> = { ...corsHeaders(this.req), ...spellCompletion(headers, this.interop.version) }
     if (body !== undefined) all['Content-Length'] = String(Buffer.byteLength(body))
     else if (status !== 204 && status !== 304) all['Content-Length'] = '0'
     if (declaresBody(this.req) && !this.req.readableEnded) {

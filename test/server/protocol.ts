@@ -4,7 +4,7 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
-import { parseBoolean, parseNonNegativeInteger, serializeDictionary } from '../../src/protocols/structured-fields'
+import { parseBoolean, parseNonNegativeInteger, serializeBoolean, serializeDictionary } from '../../src/protocols/structured-fields'
 import type { UploadLimits } from './types'
 
 /** Interop versions answered by default (draft -01 … -12). */
@@ -21,7 +21,6 @@ export const PROBLEM_TYPES = {
   mismatchingOffset: 'https://iana.org/assignments/http-problem-types#mismatching-upload-offset',
   inconsistentLength: 'https://iana.org/assignments/http-problem-types#inconsistent-upload-length',
   completedUpload: 'https://iana.org/assignments/http-problem-types#completed-upload',
-  unsupportedVersion: 'urn:resumable-upload:reference-server:unsupported-interop-version',
   malformedField: 'urn:resumable-upload:reference-server:malformed-field',
   limitExceeded: 'urn:resumable-upload:reference-server:upload-limit-exceeded',
   belowMinSize: 'urn:resumable-upload:reference-server:below-min-size',
@@ -60,6 +59,55 @@ export function booleanField(req: IncomingMessage, name: string): Field<boolean>
   if (text === undefined) return undefined
   return parseBoolean(text) ?? INVALID
 }
+
+/** The name of the completeness field: `Upload-Incomplete` at interop 3 (draft -01), `Upload-Complete` after. */
+export function completionFieldName(version: number): 'Upload-Incomplete' | 'Upload-Complete' {
+  return version === 3 ? 'Upload-Incomplete' : 'Upload-Complete'
+}
+
+/**
+ * Whether the request completes the upload, read from its version's field (interop 3:
+ * `Upload-Incomplete`, inverted). Like tusd, the field is required: an absent one is `undefined`.
+ */
+export function completeField(req: IncomingMessage, version: number): Field<boolean> {
+  const value = booleanField(req, completionFieldName(version).toLowerCase())
+  return version === 3 && typeof value === 'boolean' ? !value : value
+}
+
+/**
+ * Response headers as the version spells them: at interop 3 `Upload-Complete: ?b` becomes
+ * `Upload-Incomplete: ?!b`, so handlers can write the newest spelling everywhere.
+ */
+export function spellCompletion(headers: Record<string, string>, version: number): Record<string, string> {
+  const value = headers['Upload-Complete']
+  if (version !== 3 || value === undefined) return headers
+  const { 'Upload-Complete': _complete, ...rest } = headers
+  return { ...rest, 'Upload-Incomplete': serializeBoolean(parseBoolean(value) !== true) }
+}
+
+/**
+ * Whether creation and append answers carry the completion field and the final answer is the
+ * target resource's. Before draft -06 (interop ≤ 6) they need not: tusd answers `201`/`204` with
+ * `Upload-Offset` only, and an upload is complete when that offset reaches its length.
+ */
+export function answersWithCompletion(version: number): boolean {
+  return version >= 7
+}
+
+/**
+ * Whether an append may repeat an `Upload-Length` the server already knows. Interop 7/8 allow a
+ * consistent one; tusd (≤ 6) answers `400` to any `Upload-Length` unless the length was deferred.
+ */
+export function acceptsRepeatedLength(version: number): boolean {
+  return version >= 7
+}
+
+/** tusd's answer to a request whose interop version it does not speak: it is then a tus request without `Tus-Resumable`. */
+export const TUSD_UNSUPPORTED_VERSION = {
+  status: 412,
+  body: 'ERR_UNSUPPORTED_VERSION: missing, invalid or unsupported Tus-Resumable header\n',
+  headers: { 'Tus-Resumable': '1.0.0', 'Content-Type': 'text/plain; charset=utf-8' },
+} as const
 
 /**
  * The request's interop version, or `undefined` when it names one the server does not answer.

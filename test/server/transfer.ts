@@ -7,7 +7,7 @@ import { serializeBoolean, serializeInteger } from '../../src/protocols/structur
 import { receiveBody } from './body'
 import type { Exchange, Problem } from './exchange'
 import type { FaultRegistry } from './faults'
-import { PROBLEM_TYPES } from './protocol'
+import { answersWithCompletion, PROBLEM_TYPES } from './protocol'
 import type { UploadEntry, UploadRegistry } from './registry'
 import type { UploadLimits } from './types'
 
@@ -87,8 +87,17 @@ export async function stallIfAsked(exchange: Exchange): Promise<boolean> {
   return !exchange.closed
 }
 
-/** The response for a completed upload: the target resource's `{ id, size, sha256 }`. */
+/**
+ * The response for a completed upload: the target resource's `{ id, size, sha256 }`. Interop ≤ 6
+ * answers as tusd does instead: `201` (creation) or `204` (append) with `Upload-Offset` and no
+ * completion field or body; `status` says which (201 for a creation).
+ */
 export async function sendCompletion(core: ServerCore, exchange: Exchange, entry: UploadEntry, status: number): Promise<void> {
+  if (entry.record.kind === 'resumable' && !answersWithCompletion(exchange.interop.version)) {
+    const headers = { 'Upload-Offset': serializeInteger(entry.offset) }
+    exchange.reply(status === 201 ? 201 : 204, status === 201 ? { Location: core.uploadUrl(entry.id), ...headers } : headers)
+    return
+  }
   const sha256 = await core.registry.digest(entry)
   const headers: Record<string, string> = { Location: core.uploadUrl(entry.id) }
   if (entry.record.kind === 'resumable') {
@@ -189,11 +198,12 @@ async function answerEnded(core: ServerCore, exchange: Exchange, request: Transf
     return
   }
   if (!complete) {
-    const headers = {
-      'Upload-Complete': serializeBoolean(false),
+    const headers: Record<string, string> = {
       'Upload-Limit': core.uploadLimit(exchange.interop.version, entry),
       ...offsetHeader,
     }
+    // Before draft -06 (tusd) these answers carry no completion field.
+    if (answersWithCompletion(exchange.interop.version)) headers['Upload-Complete'] = serializeBoolean(false)
     if (creation) exchange.reply(201, { Location: core.uploadUrl(entry.id), ...headers })
     else exchange.reply(204, headers)
     return

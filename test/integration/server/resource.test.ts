@@ -203,7 +203,7 @@ describe('OPTIONS and CORS', () => {
     const srv = (server = await startReferenceServer())
     const response = await rawRequest({ method: 'OPTIONS', url: srv.endpoint, headers: { Origin: 'http://a', 'Access-Control-Request-Method': 'POST' } })
     const allowed = response.headers['access-control-allow-headers'] ?? ''
-    for (const name of ['Upload-Offset', 'Upload-Complete', 'Upload-Length', 'Upload-Draft-Interop-Version', 'Content-Type', 'Content-Disposition', 'Authorization', 'Tus-Resumable', 'Upload-Metadata']) {
+    for (const name of ['Upload-Offset', 'Upload-Complete', 'Upload-Incomplete', 'Upload-Length', 'Upload-Draft-Interop-Version', 'Content-Type', 'Content-Disposition', 'Authorization', 'Tus-Resumable', 'Upload-Metadata']) {
       expect(allowed).toContain(name)
     }
   })
@@ -215,7 +215,7 @@ describe('OPTIONS and CORS', () => {
     expect(missing.headers['access-control-allow-origin']).toBe('http://a.example')
     expect(missing.headers.vary).toBe('Origin')
     expect(missing.headers['access-control-expose-headers']).toBe(
-      'Location, Upload-Offset, Upload-Complete, Upload-Length, Upload-Limit, Upload-Draft-Interop-Version, Retry-After, Content-Type',
+      'Location, Upload-Offset, Upload-Complete, Upload-Incomplete, Upload-Length, Upload-Limit, Upload-Draft-Interop-Version, Retry-After, Content-Type',
     )
     const created = await createEmpty(srv.endpoint, { Origin: 'http://a.example' })
     expect(created.headers['access-control-allow-origin']).toBe('http://a.example')
