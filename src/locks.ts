@@ -5,12 +5,13 @@
  * @module
  */
 import { UploadError } from './errors'
+import type { RecordLock } from './types'
 
 /** Prefix of lock names: `resumable-upload:` + record key. */
 export const LOCK_PREFIX = 'resumable-upload:'
 
 /** A held Web Lock. */
-export interface UploadLock {
+export interface UploadLock extends RecordLock {
   /** The lock's name: {@link LOCK_PREFIX} + key. */
   readonly name: string
   /** Releases the lock; later calls do nothing. */
@@ -47,7 +48,7 @@ export async function acquireUploadLock(key: string, mode: 'wait' | 'fail', sign
         reject(new UploadError('locked', 'Another tab or upload is sending this file.', { retryable: false }))
         return undefined
       }
-      resolve({ name, release })
+      resolve({ name, release, wanted: () => isUploadLockWanted(key) })
       return held
     }
     locks.request(name, options, granted).catch(() => {

@@ -1,5 +1,5 @@
 /** What the Node entry plugs into the Upload: node-http by default, file/Buffer/stream sources. @module */
-import { tmpdir } from 'node:os'
+import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { toNodeSource, type NodeSourceInput } from './sources/node'
 import { fileStore } from './stores/file'
@@ -21,8 +21,39 @@ export const nodeEnvironment: UploadEnvironment<NodeSourceInput> = {
     if (typeof option === 'object') return option
     if (option === 'memory') return sharedMemoryStore()
     if (option === 'indexeddb') return indexedDbStore()
-    return fileStore(options.storeDirectory ?? join(tmpdir(), 'resumable-upload'))
+    return fileStore(options.storeDirectory ?? defaultStoreDirectory())
   },
   baseUrl: () => undefined,
   offline: () => undefined,
+}
+
+/**
+ * The file store's default directory: the current user's own state directory, never a directory
+ * shared with other users. Linux and others: `$XDG_STATE_HOME/resumable-upload`, else
+ * `~/.local/state/resumable-upload`; macOS: `~/Library/Application Support/resumable-upload`;
+ * Windows: `%LOCALAPPDATA%\resumable-upload`. Without a home directory:
+ * `<tmpdir>/resumable-upload-<uid>`. The store creates it with mode 0700 and refuses it when
+ * another user owns it or can write to it.
+ * @param env the environment variables (default `process.env`)
+ * @param platform the platform (default `process.platform`)
+ */
+export function defaultStoreDirectory(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  const name = 'resumable-upload'
+  if (platform === 'win32' && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, name)
+  if (platform !== 'win32' && platform !== 'darwin' && env.XDG_STATE_HOME?.startsWith('/')) return join(env.XDG_STATE_HOME, name)
+  const home = homeDirectory()
+  if (home !== undefined && platform === 'darwin') return join(home, 'Library', 'Application Support', name)
+  if (home !== undefined && platform !== 'win32') return join(home, '.local', 'state', name)
+  if (home !== undefined) return join(home, 'AppData', 'Local', name)
+  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined
+  return join(tmpdir(), uid === undefined ? name : `${name}-${uid}`)
+}
+
+function homeDirectory(): string | undefined {
+  try {
+    const home = homedir()
+    return home === '' ? undefined : home
+  } catch {
+    return undefined
+  }
 }

@@ -5,11 +5,12 @@
  * @module
  */
 import { fingerprint as defaultFingerprint, type FingerprintFunction } from './fingerprint'
-import { acquireUploadLock, isUploadLockWanted, type UploadLock } from './locks'
+import { UploadError } from './errors'
+import { acquireUploadLock } from './locks'
 import { memoryStore } from './stores/memory'
 import { parseRecord } from './stores/record'
 import { StoreError } from './stores/errors'
-import type { Protocol, Source, Store, UploadLimits, UploadRecord } from './types'
+import type { Protocol, RecordLock, Source, Store, UploadLimits, UploadRecord } from './types'
 
 const OFFSET_WRITE_INTERVAL = 1000
 
@@ -23,7 +24,7 @@ export type UploadWarningCode =
   | 'record-expired'
   /** `persistBlob` could not keep the file (quota); the record was kept without it. */
   | 'blob-not-stored'
-  /** `navigator.locks` is missing: no cross-tab protection. */
+  /** The store has no lock and `navigator.locks` is missing: no protection against a second Upload of the same file. */
   | 'lock-unavailable'
 
 /** A warning event. */
@@ -52,7 +53,7 @@ export interface PersistenceSettings {
 export class UploadPersistence {
   private key: string | undefined
   private record: UploadRecord | undefined
-  private lock: UploadLock | undefined
+  private lock: RecordLock | undefined
   private store: Store | undefined
   private blob: Blob | undefined
   private writes: Promise<void> = Promise.resolve()
@@ -76,7 +77,7 @@ export class UploadPersistence {
     this.key = await this.fingerprintOf(source, endpoint)
     if (this.key === undefined) return undefined
     if (this.settings.persistBlob && typeof Blob !== 'undefined' && input instanceof Blob) this.blob = input
-    this.lock = await acquireUploadLock(this.key, this.settings.lock, signal)
+    this.lock = await this.takeLock(this.key, signal)
     const stored = await this.read(this.key)
     if (!stored) return undefined
     const reason = mismatch(stored, { endpoint, protocol, size: source.size, trusted })
@@ -137,7 +138,7 @@ export class UploadPersistence {
    */
   async complete(size: number | undefined): Promise<void> {
     if (!this.settings.removeOnSuccess || this.key === undefined) return this.writes
-    if (this.record && (await isUploadLockWanted(this.key))) {
+    if (this.record && (await this.lock?.wanted().catch(() => false))) {
       this.record = { ...this.record, complete: true, offset: size ?? this.record.offset, size, updatedAt: Date.now() }
       this.write()
       return this.writes
@@ -148,8 +149,29 @@ export class UploadPersistence {
   /** Waits for pending writes and lets another tab take the upload. */
   async close(): Promise<void> {
     await this.writes
-    this.lock?.release()
+    const lock = this.lock
     this.lock = undefined
+    await lock?.release()
+  }
+
+  /**
+   * The store's own lock (file store: across processes; memory store: within this one), else a
+   * Web Lock, else none, with a warning. A store that cannot lock is a broken store.
+   */
+  private async takeLock(key: string, signal: AbortSignal): Promise<RecordLock | undefined> {
+    const store = this.store
+    if (store?.lock) {
+      try {
+        return await store.lock(key, this.settings.lock, signal)
+      } catch (cause) {
+        if (cause instanceof UploadError) throw cause
+        this.storeFailed(cause)
+        return this.takeLock(key, signal)
+      }
+    }
+    const lock = await acquireUploadLock(key, this.settings.lock, signal)
+    if (!lock) this.warn({ code: 'lock-unavailable', message: 'no lock is available here: another upload of the same file could run at the same time' })
+    return lock
   }
 
   private async fingerprintOf(source: Source, endpoint: string): Promise<string | undefined> {
@@ -235,8 +257,19 @@ function mismatch(
 ): string | undefined {
   if (record.expiresAt !== undefined && record.expiresAt <= Date.now()) return 'expired'
   if (!expected.trusted(record.url)) return 'its URL is on an origin that is not allowed'
+  if (hasUserinfo(record.url)) return 'its URL carries a user name or password'
   if (record.endpoint !== expected.endpoint) return 'other endpoint'
   if (record.protocol !== expected.protocol.name || record.protocolVersion !== expected.protocol.version) return 'other protocol'
   if (record.size !== expected.size) return 'other size'
   return undefined
+}
+
+/** Whether a URL names a user or password (`https://user:pass@host/`). */
+function hasUserinfo(url: string): boolean {
+  try {
+    const parsed = new URL(url)
+    return parsed.username !== '' || parsed.password !== ''
+  } catch {
+    return true
+  }
 }

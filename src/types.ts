@@ -282,4 +282,30 @@ export interface Store {
   delete(key: string): Promise<void>
   /** Every record. */
   list(): Promise<UploadRecord[]>
+  /**
+   * Optional: takes this store's exclusive lock for one record key, so that two Uploads of the
+   * same source never send it at the same time (the file store: a lock file shared by every
+   * process; the memory store: a lock within the process). Without it the Upload uses Web Locks
+   * where they exist, and warns `lock-unavailable` where they do not.
+   *
+   * - `wait`: resolves once the lock is free; an aborted `signal` rejects with an `aborted` UploadError.
+   * - `fail`: rejects at once with a `locked` UploadError when the lock is held.
+   *
+   * Any other rejection means the store cannot lock (it is then treated as unavailable).
+   * @param key the record key
+   * @param mode what to do when the lock is held
+   * @param signal stops waiting
+   */
+  lock?(key: string, mode: 'wait' | 'fail', signal: AbortSignal): Promise<RecordLock>
+}
+
+/** A held record lock (see {@link Store.lock}). */
+export interface RecordLock {
+  /**
+   * Whether another Upload is waiting for this lock: the holder then marks the finished record
+   * complete instead of removing it, so the waiter finds the finished upload.
+   */
+  wanted(): Promise<boolean>
+  /** Releases the lock; later calls do nothing. */
+  release(): void | Promise<void>
 }

@@ -6,8 +6,11 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
+import { UploadError } from '../errors'
 import type { Store, UploadRecord } from '../types'
 import { StoreError } from './errors'
+import { DEFAULT_FILE_LOCK_TIMING, fileLocks, type FileLockTiming } from './file-lock'
+import { checkPrivateDirectory } from './private-directory'
 import { parseRecord } from './record'
 
 /** Options of {@link fileStore}. */
@@ -17,6 +20,11 @@ export interface FileStoreOptions {
    * another key, or unreadable. Default none.
    */
   onCorrupt?: (path: string, error: StoreError) => void
+  /**
+   * Timing of the cross-process record locks, in ms: heartbeat (default 10,000), staleAfter
+   * (default 60,000), maxPoll (default 1,000). For tests; the defaults suit real use.
+   */
+  lockTiming?: Partial<FileLockTiming>
 }
 
 /**
@@ -25,16 +33,27 @@ export interface FileStoreOptions {
  * ever appears in a file name. Writes go to a temporary file in the same directory, are flushed
  * (fsync) and renamed over the record. A record's `blob` is never stored (the field is dropped).
  *
+ * The directory must belong to the current user and must not be writable by group or others
+ * (anyone who can write there could plant a record that sends the user's bytes elsewhere):
+ * otherwise every operation rejects with `unavailable`, and the Upload goes on in memory.
+ *
+ * `lock()` takes a lock shared by every process on the machine: an exclusive `<hash>.lock` file
+ * next to the record (pid, host and a nonce), whose mtime the holder refreshes. A lock left by a
+ * dead process on this host, or whose heartbeat stopped for `staleAfter`, is taken over.
+ *
  * Failures reject with a {@link StoreError}: `corrupt` for an invalid record (`put`) or a file
  * that is not one (`get`; `list` skips those and reports them to `onCorrupt`), `quota` when the
- * disk is full, `unavailable` when the directory cannot be used, `failed` otherwise.
+ * disk is full, `unavailable` when the directory cannot or may not be used, `failed` otherwise.
  * @param directory where the record files live; the user names it
  * @param options see {@link FileStoreOptions} (default none)
  */
 export function fileStore(directory: string, options: FileStoreOptions = {}): Store {
   const pathOf = (key: string): string => join(directory, fileNameOf(key))
+  const usable = (create: boolean): Promise<boolean> => checkPrivateDirectory(directory, create).catch((error: unknown) => Promise.reject(toStoreError(error)))
+  const locks = fileLocks(directory, hashOf, async () => void (await usable(true)), { ...DEFAULT_FILE_LOCK_TIMING, ...options.lockTiming })
   return {
     async get(key: string): Promise<UploadRecord | undefined> {
+      if (!(await usable(false))) return undefined
       const text = await readText(pathOf(key))
       if (text === undefined) return undefined
       const record = decode(text)
@@ -45,24 +64,34 @@ export function fileStore(directory: string, options: FileStoreOptions = {}): St
       const value = parseRecord(record)
       if (value === undefined) throw new StoreError('corrupt', 'Not a valid upload record.')
       const { blob: _blob, ...stored } = value
+      await usable(true)
       await writeAtomically(directory, fileNameOf(value.key), JSON.stringify(stored))
     },
     async delete(key: string): Promise<void> {
+      if (!(await usable(false))) return
       await unlink(pathOf(key)).catch((error: unknown) => {
         if (codeOf(error) !== 'ENOENT') throw toStoreError(error)
       })
     },
     async list(): Promise<UploadRecord[]> {
+      if (!(await usable(false))) return []
       const names = (await readNames(directory)).filter((name) => name.endsWith('.json')).sort()
       const records = await Promise.all(names.map((name) => readListed(directory, name, options)))
       return records.filter((record) => record !== undefined)
     },
+    lock: (key, mode, signal) =>
+      locks(key, mode, signal).catch((error: unknown) => Promise.reject(error instanceof UploadError ? error : toStoreError(error))),
   }
+}
+
+/** SHA-256 hex of a key: the stem of its file names. */
+function hashOf(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex')
 }
 
 /** `<sha-256 hex of the key>.json`. */
 function fileNameOf(key: string): string {
-  return `${createHash('sha256').update(key, 'utf8').digest('hex')}.json`
+  return `${hashOf(key)}.json`
 }
 
 /** One file for `list()`: its record, or undefined (reported) when it is not a valid one. */

@@ -5,16 +5,19 @@
  */
 import type { Store, UploadRecord } from '../types'
 import { StoreError } from './errors'
+import { processLocks } from './process-lock'
 import { parseRecord } from './record'
 
 /**
  * A {@link Store} over a Map. Records (and their optional `blob`) are validated on `put` and
  * copied both ways, so callers can never change stored state through an object they hold.
- * `put` of an invalid record rejects with a `corrupt` {@link StoreError}.
+ * `put` of an invalid record rejects with a `corrupt` {@link StoreError}. Its `lock` is held
+ * within the page or process, where its records live.
  */
 export function memoryStore(): Store {
   const records = new Map<string, UploadRecord>()
   return {
+    lock: processLocks(),
     async get(key: string): Promise<UploadRecord | undefined> {
       const record = records.get(key)
       return record === undefined ? undefined : copy(record)

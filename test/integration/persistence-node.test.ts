@@ -3,7 +3,7 @@
  * expired and gone records lead to clean new uploads; a changed file is never resumed.
  */
 import { spawn } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { chmod, chown, mkdir, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -185,7 +185,98 @@ describe('stored records that must not be resumed', () => {
       const upload = new Upload(path, { endpoint: server.endpoint, store, chunkSize: MiB })
       const warnings = warningsOf(upload)
       await expectStored((await upload.start()).url, data)
-      expect(warnings.map((warning) => warning.code)).toEqual(['store-unavailable'])
+      // Neither store can lock, and Node 20 has no Web Locks.
+      expect(warnings.map((warning) => warning.code)).toEqual(['lock-unavailable', 'store-unavailable'])
+    }
+  })
+
+  it('ignores a stored URL that carries a user name and password, with a warning', async () => {
+    const store = memoryStore()
+    const data = randomData(2 * MiB)
+    const { path, record } = await storedUpload(store, data, 'userinfo.bin')
+    const withUserinfo = new URL(record.url)
+    withUserinfo.username = 'user'
+    withUserinfo.password = 'pass'
+    await store.put({ ...record, url: withUserinfo.href })
+    const upload = new Upload(path, { endpoint: server.endpoint, store, chunkSize: MiB })
+    const warnings = warningsOf(upload)
+    const vias: string[] = []
+    upload.on('url', ({ via }) => vias.push(via))
+    const { url } = await upload.start()
+    expect(vias).not.toContain('stored')
+    expect(url).not.toBe(record.url)
+    expect(warnings).toMatchObject([{ code: 'record-ignored', message: expect.stringContaining('user name or password') }])
+    expect(warnings[0]?.message).not.toContain(record.url)
+    await expectStored(url, data)
+  })
+
+  it('warns lock-unavailable for a store without a lock where there are no Web Locks (Node)', async () => {
+    const data = randomData(MiB)
+    const path = await writeTestFile(work.dir, 'lockless.bin', data)
+    const { lock: _lock, ...lockless } = memoryStore()
+    const upload = new Upload(path, { endpoint: server.endpoint, store: lockless })
+    const warnings = warningsOf(upload)
+    await expectStored((await upload.start()).url, data)
+    expect(warnings.map((warning) => warning.code)).toEqual(['lock-unavailable'])
+  })
+})
+
+describe.runIf(process.platform !== 'win32')('the store directory belongs to the user alone', () => {
+  async function uploadWith(storeDirectory: string | undefined, name: string): Promise<UploadWarning[]> {
+    const data = randomData(2 * MiB)
+    const path = await writeTestFile(work.dir, name, data)
+    const where = storeDirectory === undefined ? {} : { storeDirectory }
+    const upload = new Upload(path, { endpoint: server.endpoint, ...where, chunkSize: MiB, removeOnSuccess: false })
+    const warnings = warningsOf(upload)
+    await expectStored((await upload.start()).url, data)
+    return warnings
+  }
+
+  it('a directory writable by others: warns store-unavailable, uploads from memory, writes nothing there', async () => {
+    const shared = join(work.dir, 'shared-state')
+    await mkdir(shared)
+    await chmod(shared, 0o1777)
+    const warnings = await uploadWith(shared, 'shared.bin')
+    expect(warnings.map((warning) => warning.code)).toEqual(['store-unavailable'])
+    expect(String((warnings[0]?.cause as Error).message)).toContain('writable by other users')
+    expect(await readdir(shared)).toEqual([])
+  })
+
+  it("a directory owned by another user (a planted one): warns store-unavailable and never reads its records", async () => {
+    const planted = join(work.dir, 'planted-state')
+    const data = randomData(2 * MiB)
+    const path = await writeTestFile(work.dir, 'planted.bin', data)
+    // Another user's record for this very file, pointing at their upload.
+    const first = new Upload(path, { endpoint: server.endpoint, storeDirectory: planted, chunkSize: MiB })
+    first.on('chunk', () => void first.abort())
+    await expect(first.start()).rejects.toMatchObject({ code: 'aborted' })
+    const [record] = await fileStore(planted).list()
+    expect(record).toBeDefined()
+    await chown(planted, 65534, 65534)
+    const upload = new Upload(path, { endpoint: server.endpoint, storeDirectory: planted, chunkSize: MiB })
+    const warnings = warningsOf(upload)
+    const vias: string[] = []
+    upload.on('url', ({ via }) => vias.push(via))
+    const { url } = await upload.start()
+    expect(vias).not.toContain('stored')
+    expect(url).not.toBe(record?.url)
+    expect(warnings.map((warning) => warning.code)).toEqual(['store-unavailable'])
+    await expectStored(url, data)
+  })
+
+  it.runIf(process.platform === 'linux')('the default directory is $XDG_STATE_HOME/resumable-upload, mode 0700, not a shared temp directory', async () => {
+    const stateHome = join(work.dir, 'xdg-state')
+    const saved = process.env.XDG_STATE_HOME
+    process.env.XDG_STATE_HOME = stateHome
+    try {
+      const warnings = await uploadWith(undefined, 'default-dir.bin')
+      expect(warnings).toEqual([])
+      const directory = join(stateHome, 'resumable-upload')
+      expect((await stat(directory)).mode & 0o777).toBe(0o700)
+      expect(await fileStore(directory).list()).toHaveLength(1)
+    } finally {
+      if (saved === undefined) delete process.env.XDG_STATE_HOME
+      else process.env.XDG_STATE_HOME = saved
     }
   })
 })

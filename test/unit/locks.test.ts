@@ -159,4 +159,17 @@ describe('acquireUploadLock', () => {
     vi.stubGlobal('navigator', { locks: { request: () => Promise.reject(new DOMException('not active', 'InvalidStateError')) } })
     expect(await acquireUploadLock('k', 'wait')).toBeUndefined()
   })
+
+  it('wanted() asks navigator.locks.query() whether another Upload waits for this key', async () => {
+    const locks = installLocks()
+    let pending: Array<{ name: string }> = []
+    Object.assign(locks, { query: async () => ({ held: [], pending }) })
+    const lock = await acquireUploadLock('k', 'fail')
+    expect(await lock?.wanted()).toBe(false)
+    pending = [{ name: 'resumable-upload:other' }]
+    expect(await lock?.wanted()).toBe(false)
+    pending = [{ name: 'resumable-upload:k' }]
+    expect(await lock?.wanted()).toBe(true)
+    lock?.release()
+  })
 })

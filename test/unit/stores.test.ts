@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { IDBFactory, forceCloseDatabase } from 'fake-indexeddb'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -395,5 +396,158 @@ describe('indexedDbStore', () => {
     await store.put(record('ru1:a'))
     forceCloseDatabase(connection as unknown as typeof IDBDatabase)
     expect(await store.get('ru1:a')).toEqual(record('ru1:a'))
+  })
+})
+
+const posix = process.platform !== 'win32'
+
+describe.runIf(posix)('fileStore: only a directory of the current user alone', () => {
+  async function expectRefused(store: Store): Promise<void> {
+    const operations = [() => store.get('ru1:a'), () => store.put(record('ru1:a')), () => store.list(), () => store.delete('ru1:a')]
+    for (const operation of operations) expect((await storeError(operation())).code).toBe('unavailable')
+    const signal = new AbortController().signal
+    expect((await storeError(store.lock?.('ru1:a', 'fail', signal) ?? Promise.resolve())).code).toBe('unavailable')
+  }
+
+  it.each([0o777, 0o770, 0o702, 0o720])('refuses a directory of mode %o (writable by group or others), writing nothing into it', async (mode) => {
+    const root = join(directory, 'shared')
+    await mkdir(root)
+    await chmod(root, mode)
+    await expectRefused(fileStore(root))
+    expect(await readdir(root)).toEqual([])
+  })
+
+  it('refuses a directory owned by another user, even with mode 0700', async () => {
+    const root = join(directory, 'foreign')
+    await mkdir(root, { mode: 0o700 })
+    await chown(root, 65534, 65534)
+    await expectRefused(fileStore(root))
+  })
+
+  it('uses a directory of its own with mode 0700 or 0755, and creates a missing one with 0700', async () => {
+    for (const mode of [0o700, 0o755]) {
+      const root = join(directory, `own-${mode.toString(8)}`)
+      await mkdir(root)
+      await chmod(root, mode)
+      await fileStore(root).put(record('ru1:a'))
+      expect(await fileStore(root).get('ru1:a')).toEqual(record('ru1:a'))
+    }
+    const created = join(directory, 'a', 'b')
+    await fileStore(created).put(record('ru1:a'))
+    expect((await stat(created)).mode & 0o777).toBe(0o700)
+  })
+})
+
+const lockingStores: Array<[string, () => Store]> = [
+  ['memory', () => memoryStore()],
+  ['file', () => fileStore(join(directory, 'records'), { lockTiming: { maxPoll: 20 } })],
+]
+
+describe.each(lockingStores)('the %s store lock', (_name, makeStore) => {
+  const never = new AbortController().signal
+
+  it("fail: a held key rejects with locked; another key is free; after release the key is free again", async () => {
+    const store = makeStore()
+    const lock = await store.lock?.('ru1:a', 'fail', never)
+    expect(lock).toBeDefined()
+    await expect(store.lock?.('ru1:a', 'fail', never)).rejects.toMatchObject({ name: 'UploadError', code: 'locked', retryable: false })
+    const other = await store.lock?.('ru1:b', 'fail', never)
+    await lock?.release()
+    await lock?.release()
+    const again = await store.lock?.('ru1:a', 'fail', never)
+    await Promise.all([again?.release(), other?.release()])
+  })
+
+  it('wait: the second gets the lock once the first releases, and the first sees it wanted meanwhile', async () => {
+    const store = makeStore()
+    const first = await store.lock?.('ru1:a', 'wait', never)
+    expect(await first?.wanted()).toBe(false)
+    let granted = false
+    const second = store.lock?.('ru1:a', 'wait', never).then((lock) => ((granted = true), lock))
+    await vi.waitFor(async () => expect(await first?.wanted()).toBe(true))
+    expect(granted).toBe(false)
+    await first?.release()
+    const lock = await second
+    expect(granted).toBe(true)
+    expect(await lock?.wanted()).toBe(false)
+    await lock?.release()
+  })
+
+  it('wait: aborting the wait rejects with aborted and leaves the lock to its holder', async () => {
+    const store = makeStore()
+    const first = await store.lock?.('ru1:a', 'wait', never)
+    const controller = new AbortController()
+    const waiting = store.lock?.('ru1:a', 'wait', controller.signal)
+    await vi.waitFor(async () => expect(await first?.wanted()).toBe(true))
+    controller.abort()
+    await expect(waiting).rejects.toMatchObject({ code: 'aborted' })
+    expect(await first?.wanted()).toBe(false)
+    await expect(store.lock?.('ru1:a', 'fail', never)).rejects.toMatchObject({ code: 'locked' })
+    await first?.release()
+  })
+})
+
+describe.runIf(posix)('fileStore lock files', () => {
+  const never = new AbortController().signal
+  const lockPath = (root: string, key: string): string => join(root, `${sha256(key)}.lock`)
+
+  async function deadPid(): Promise<number> {
+    const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' })
+    await new Promise((resolve) => child.once('exit', resolve))
+    return child.pid as number
+  }
+
+  it('is a wx file next to the record holding pid, host and a nonce; release removes it', async () => {
+    const root = join(directory, 'records')
+    const lock = await fileStore(root).lock?.('ru1:a', 'fail', never)
+    const owner = JSON.parse(await readFile(lockPath(root, 'ru1:a'), 'utf8')) as Record<string, unknown>
+    expect(owner).toMatchObject({ pid: process.pid, host: hostname() })
+    expect(typeof owner.nonce).toBe('string')
+    expect((await stat(lockPath(root, 'ru1:a'))).mode & 0o777).toBe(0o600)
+    // A second store object on the same directory (another process, as far as the files go).
+    await expect(fileStore(root).lock?.('ru1:a', 'fail', never)).rejects.toMatchObject({ code: 'locked' })
+    await lock?.release()
+    expect(await readdir(root)).toEqual([])
+  })
+
+  it('takes over a lock left by a dead process on this host', async () => {
+    const root = join(directory, 'records')
+    await mkdir(root, { mode: 0o700 })
+    await writeFile(lockPath(root, 'ru1:a'), JSON.stringify({ pid: await deadPid(), host: hostname(), nonce: 'old' }))
+    const lock = await fileStore(root).lock?.('ru1:a', 'fail', never)
+    expect(JSON.parse(await readFile(lockPath(root, 'ru1:a'), 'utf8'))).toMatchObject({ pid: process.pid })
+    await lock?.release()
+  })
+
+  it('takes over a lock whose heartbeat stopped (another host), but not a fresh one', async () => {
+    const root = join(directory, 'records')
+    await mkdir(root, { mode: 0o700 })
+    const path = lockPath(root, 'ru1:a')
+    await writeFile(path, JSON.stringify({ pid: 1, host: 'elsewhere.example', nonce: 'other' }))
+    await expect(fileStore(root).lock?.('ru1:a', 'fail', never)).rejects.toMatchObject({ code: 'locked' })
+    const old = new Date(Date.now() - 120_000)
+    await utimes(path, old, old)
+    const lock = await fileStore(root).lock?.('ru1:a', 'fail', never)
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ pid: process.pid })
+    await lock?.release()
+  })
+
+  it('the holder refreshes the mtime of its lock file (heartbeat)', async () => {
+    const root = join(directory, 'records')
+    const lock = await fileStore(root, { lockTiming: { heartbeat: 20 } }).lock?.('ru1:a', 'fail', never)
+    const path = lockPath(root, 'ru1:a')
+    const old = new Date(Date.now() - 120_000)
+    await utimes(path, old, old)
+    await vi.waitFor(async () => expect((await stat(path)).mtimeMs).toBeGreaterThan(Date.now() - 60_000))
+    await lock?.release()
+  })
+
+  it('release never removes a lock that is no longer its own', async () => {
+    const root = join(directory, 'records')
+    const lock = await fileStore(root).lock?.('ru1:a', 'fail', never)
+    const path = lockPath(root, 'ru1:a')
+    await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'someone-else' }))
+    await lock?.release()
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ nonce: 'someone-else' })
   })
 })
