@@ -79,11 +79,13 @@ export interface UploadOptions {
   restartOnGone?: boolean
   /**
    * How many times one Upload starts over after its upload resource is gone (404/410) before it
-   * fails with `upload-gone`. Bounds what a server that forgets every upload costs. Default: 3.
+   * fails with `upload-gone`. Bounds what a server that forgets every upload costs: at most
+   * `maxRestarts + 1` creation requests. A non-negative integer. Default: 3.
    */
   maxRestarts?: number
   /**
-   * The longest `Retry-After` wait honoured, in seconds; a longer one is cut to this. Default: 300.
+   * The longest `Retry-After` wait honoured, in seconds; a longer one is cut to this (and never
+   * beyond what a timer can hold, about 24.8 days). A non-negative number. Default: 300.
    */
   maxRetryAfter?: number
   /**
@@ -165,4 +167,69 @@ export type UploadEvents = {
   error: UploadError
   /** Something about stored state went wrong; the upload goes on (see UploadWarningCode). */
   warning: UploadWarning
+}
+
+/** Default of {@link UploadOptions.maxRestarts}. */
+export const DEFAULT_MAX_RESTARTS = 3
+/** Default of {@link UploadOptions.maxRetryAfter}, in seconds. */
+export const DEFAULT_MAX_RETRY_AFTER = 300
+
+// Every option name, once. A Record over `keyof UploadOptions` fails to compile when an option is
+// added to the interface and not here, or named here and not there.
+const OPTION_NAMES: Record<keyof UploadOptions, true> = {
+  endpoint: true,
+  url: true,
+  protocol: true,
+  interopVersion: true,
+  chunkSize: true,
+  headers: true,
+  metadata: true,
+  retry: true,
+  transport: true,
+  signal: true,
+  allowedOrigins: true,
+  restartOnGone: true,
+  maxRestarts: true,
+  maxRetryAfter: true,
+  stallTimeout: true,
+  store: true,
+  storeDirectory: true,
+  fingerprint: true,
+  sampleContent: true,
+  removeOnSuccess: true,
+  persistBlob: true,
+  lock: true,
+}
+
+/** The names `new Upload(source, options)` accepts. */
+export const UPLOAD_OPTION_NAMES: ReadonlyArray<keyof UploadOptions> = Object.keys(OPTION_NAMES) as Array<keyof UploadOptions>
+
+/**
+ * Throws for options a JavaScript caller could get wrong without a compiler to tell: a
+ * TypeError for an unknown name (a typo such as `chunksize` would otherwise be ignored), a
+ * RangeError for a number out of range.
+ */
+export function checkUploadOptions(options: UploadOptions): void {
+  for (const name of Object.keys(options)) {
+    if (!Object.hasOwn(OPTION_NAMES, name)) throw new TypeError(`resumable-upload: unknown option \`${name}\`${suggestion(name)}`)
+  }
+  if (options.chunkSize !== undefined && !(options.chunkSize > 0)) {
+    throw new RangeError('resumable-upload: `chunkSize` must be a positive number or Infinity')
+  }
+  if (options.maxRestarts !== undefined && !(Number.isInteger(options.maxRestarts) && options.maxRestarts >= 0)) {
+    throw new RangeError('resumable-upload: `maxRestarts` must be a non-negative integer')
+  }
+  if (options.maxRetryAfter !== undefined && !(options.maxRetryAfter >= 0)) {
+    throw new RangeError('resumable-upload: `maxRetryAfter` must be a non-negative number of seconds')
+  }
+  const version = options.interopVersion
+  if (version !== undefined && !(Number.isInteger(version) && version >= 3)) {
+    throw new RangeError('resumable-upload: `interopVersion` must be an integer from 3')
+  }
+}
+
+/** " (did you mean `chunkSize`?)" when a known name differs only in case. */
+function suggestion(name: string): string {
+  const known = UPLOAD_OPTION_NAMES.find((option) => option.toLowerCase() === name.toLowerCase())
+  return known === undefined ? '' : ` (did you mean \`${known}\`?)`
 }

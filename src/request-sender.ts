@@ -64,6 +64,8 @@ export class RequestSender {
             hooks.onProgress?.(sent)
           },
           onInterim: (interim) => {
+            // Interim responses already parsed when the request failed (a flood of 104s) are not read.
+            if (controller.signal.aborted) return
             try {
               hooks.onInterim?.(interim)
             } catch (error) {

@@ -7,11 +7,22 @@
 import mitt, { type Emitter, type Handler } from 'mitt'
 import pRetry from 'p-retry'
 import { UploadError, type UploadErrorCode } from './errors'
-import type { RetryOptions, UploadEvents, UploadOptions, UploadProgress, UploadResult, UploadState } from './options'
+import {
+  DEFAULT_MAX_RESTARTS,
+  DEFAULT_MAX_RETRY_AFTER,
+  checkUploadOptions,
+  type RetryOptions,
+  type UploadEvents,
+  type UploadOptions,
+  type UploadProgress,
+  type UploadResult,
+  type UploadState,
+} from './options'
 import { UploadPersistence } from './persistence'
 import { RequestSender } from './request-sender'
 import { loadProtocol } from './protocols/load'
-import { checkSize, planChunk } from './protocols/limits'
+import { checkLimits, isRealProgress, planChunk } from './protocols/limits'
+import { parseNonNegativeInteger } from './protocols/structured-fields'
 import type {
   HttpResponse,
   InterimResponse,
@@ -25,7 +36,7 @@ import type {
   UploadLimits,
   UrlSource,
 } from './types'
-import { originOf, toUploadError } from './utils'
+import { originOf, retryAfterDelay, toUploadError } from './utils'
 
 /** What an entry point (browser or Node) supplies: default transport, sources, network status. */
 export interface UploadEnvironment<Input> {
@@ -45,6 +56,7 @@ const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
 const SMALL_CREATION_BODY = 1024 * 1024
 const DEFAULT_RETRY: Required<RetryOptions> = { retries: 8, minTimeout: 500, maxTimeout: 30_000, factor: 2, randomize: true }
 const MAX_MISMATCHES_IN_A_ROW = 3
+/** The smallest request size tried after a 413 that named no `max-append-size` (halving stops here). */
 const SMALLEST_CHUNK_AFTER_413 = 64 * 1024
 const FINISHED: ReadonlySet<UploadState> = new Set(['complete', 'failed', 'aborted'])
 const FORGET_ON: ReadonlySet<UploadErrorCode> = new Set<UploadErrorCode>([
@@ -53,10 +65,26 @@ const FORGET_ON: ReadonlySet<UploadErrorCode> = new Set<UploadErrorCode>([
   'location-refused',
   'location-changed',
   'too-large',
+  'limit-unusable',
   'upload-gone',
   'upload-failed',
   'source-changed',
 ])
+
+/**
+ * What the attempts since the last real progress did: the retry count and backoff apply to
+ * attempts in a row that made none (see {@link isRealProgress}).
+ */
+interface Round {
+  /** `bytesAcked` when the round began (0 again after a restart). */
+  ackedAtStart: number
+  /** Body bytes the round's requests were to carry. */
+  offered: number
+  /** Body bytes they handed to the network (`offered` when the transport does not report it). */
+  sent: number
+  /** An upload URL was learned (a 104 before a cut): progress on its own. */
+  learnedUrl: boolean
+}
 
 /**
  * The upload orchestrator shared by the browser and Node entries; use `Upload` from
@@ -90,6 +118,9 @@ export class BaseUpload<Input> {
   private pauseController = new AbortController()
   private resumeGate: (() => void) | undefined
   private mismatchesInARow = 0
+  /** Fresh uploads started because the previous one was gone; bounded by `maxRestarts`. */
+  private restarts = 0
+  private round: Round = newRound(0)
   private readonly persistence: UploadPersistence
   /** The next attempt starts at once and costs no retry (back online, or a limit learned mid-request). */
   private retryAtOnce = false
@@ -106,6 +137,7 @@ export class BaseUpload<Input> {
     readonly options: UploadOptions,
     private readonly environment: UploadEnvironment<Input>,
   ) {
+    checkUploadOptions(options)
     const base = environment.baseUrl()
     this.endpoint = options.endpoint === undefined ? undefined : new URL(options.endpoint, base).href
     this.url = options.url === undefined ? undefined : new URL(options.url, base).href
@@ -116,7 +148,6 @@ export class BaseUpload<Input> {
     if (this.url !== undefined) this.urlVia = 'stored'
     const transport = typeof options.transport === 'object' ? options.transport : environment.transport(options.transport)
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE
-    if (!(this.chunkSize > 0)) throw new RangeError('resumable-upload: `chunkSize` must be a positive number or Infinity')
     this.retry = { ...DEFAULT_RETRY, ...options.retry }
     const trusted = [this.endpoint, this.url, ...(options.allowedOrigins ?? [])].filter((value) => value !== undefined)
     this.allowedOrigins = new Set(trusted.map((value) => originOf(value)))
@@ -203,7 +234,7 @@ export class BaseUpload<Input> {
       // With the URL from a 104 a single request resumes as well as chunks do, and runs at the
       // ceiling (no round trip per chunk): the default where the transport and protocol allow it.
       if (this.options.chunkSize === undefined && this.sender.transport.seesInterimResponses && this.protocol.earlyLocation) this.chunkSize = Infinity
-      const sizeError = checkSize(this.source.size, this.limits)
+      const sizeError = checkLimits(this.source.size, this.limits)
       if (sizeError) throw sizeError
       await this.resumeStored(this.source)
       const result = await this.runWithRetries(this.source)
@@ -242,17 +273,16 @@ export class BaseUpload<Input> {
   }
 
   /**
-   * Attempts under p-retry. A failure after progress (the server acknowledged more bytes, or named
-   * the upload URL, since the round began) starts a fresh round at once: backoff and the retry
-   * count apply to failures in a row, so a long upload survives any number of separate cuts.
+   * Attempts under p-retry. A failure after real progress (the server stored a real share of
+   * what the round sent, see {@link isRealProgress}, or named the upload URL) starts a fresh round
+   * at once: backoff and the retry count apply to failures in a row, so a long upload survives any
+   * number of separate cuts, and a server that keeps a few bytes of each request does not.
    */
   private async runWithRetries(source: Source): Promise<UploadResult> {
     for (;;) {
       this.throwIfAborted()
-      const ackedAtStart = this.bytesAcked
-      const urlAtStart = this.url
-      // Progress: more bytes acknowledged, or an upload URL learned (a 104 before a cut).
-      const progressed = (): boolean => this.bytesAcked > ackedAtStart || (urlAtStart === undefined && this.url !== undefined)
+      this.round = newRound(this.bytesAcked)
+      const progressed = (): boolean => this.round.learnedUrl || isRealProgress({ stored: this.bytesAcked - this.round.ackedAtStart, ...this.round })
       try {
         return await pRetry(() => this.attempt(source), {
           ...this.retry,
@@ -266,10 +296,23 @@ export class BaseUpload<Input> {
           await new Promise<void>((resolve) => (this.resumeGate = resolve))
           this.resumeGate = undefined
         } else if (!(error instanceof UploadError && error.retryable && progressed())) {
-          throw error
+          throw this.outOfRetries(error)
         }
       }
     }
+  }
+
+  /**
+   * The error a round ends with: `no-progress` when its retries ran out while the server stored
+   * bytes, but never a real share of them (it keeps a few bytes of each request, then cuts).
+   */
+  private outOfRetries(error: unknown): unknown {
+    const stored = this.bytesAcked - this.round.ackedAtStart
+    if (!(error instanceof UploadError) || !error.retryable || error.code === 'no-progress' || stored <= 0) return error
+    return new UploadError('no-progress', `the retries ran out while the server stored only ${stored} of the ${this.round.offered} bytes sent`, {
+      retryable: false,
+      cause: error,
+    })
   }
 
   private async onFailedAttempt(error: Error, attempt: number, retriesLeft: number): Promise<void> {
@@ -284,7 +327,7 @@ export class BaseUpload<Input> {
       await offline
       this.retryAtOnce = true
     } else if (error.retryAfter !== undefined) {
-      await sleep(error.retryAfter * 1000, signal)
+      await sleep(retryAfterDelay(error.retryAfter, this.options.maxRetryAfter ?? DEFAULT_MAX_RETRY_AFTER), signal)
     }
   }
 
@@ -317,6 +360,7 @@ export class BaseUpload<Input> {
     if (result.length !== undefined && source.size !== undefined && result.length !== source.size) {
       throw new UploadError('length-mismatch', `the server expects ${result.length} bytes, the source has ${source.size}`, { retryable: false })
     }
+    if (result.complete) checkCompletion(result.offset, source.size)
     this.acceptOffset(result.offset, source)
     this.needsOffset = false
     this.mergeLimits(result.limits)
@@ -343,7 +387,10 @@ export class BaseUpload<Input> {
     // A protocol may leave the body out (tus without creation-with-upload): then none is sent.
     const sent = request.body === null ? undefined : chunk
     const { response, result } = await this.exchange('create', request, sent)
-    if (result.kind === 'complete') return { url: this.confirmFinalLocation(result.url), response }
+    if (result.kind === 'complete') {
+      checkCompletion(statedOffset(result.response), source.size ?? sent?.length ?? 0)
+      return { url: this.confirmFinalLocation(result.url), response }
+    }
     if (result.kind === 'too-large') return this.shrinkAfter413(result.limits, sent)
     if (result.kind !== 'created') throw unexpected(result)
     this.learnUrl(result.url, 'created')
@@ -366,13 +413,15 @@ export class BaseUpload<Input> {
     const { response, result } = await this.exchange('append', request, chunk)
     switch (result.kind) {
       case 'appended':
-        if (chunk.last) throw new UploadError('malformed-response', 'the server answered `Upload-Complete: ?0` to the last bytes', { retryable: false })
+        if (chunk.last) throw new UploadError('malformed-response', 'the server did not report the upload complete after its last byte', { retryable: false })
         this.acceptOffset(result.offset ?? start + chunk.length, source)
         this.mismatchesInARow = 0
+        this.checkAppendProgress(start, chunk.length, response.status)
         this.acknowledged(start)
         return undefined
       case 'complete':
         if (!chunk.last) throw new UploadError('malformed-response', 'the server reported the upload complete before its last byte', { retryable: false })
+        checkCompletion(statedOffset(result.response), start + chunk.length)
         this.emitter.emit('chunk', { start, end: start + chunk.length })
         return { url: this.confirmFinalLocation(result.url), response }
       case 'mismatch':
@@ -387,6 +436,16 @@ export class BaseUpload<Input> {
       default:
         throw unexpected(result)
     }
+  }
+
+  /**
+   * A 2xx to an append that stored no real share of it (the same offset again) is a failed
+   * attempt, retried with backoff, not a reason to send the same bytes again at once.
+   */
+  private checkAppendProgress(start: number, length: number, status: number): void {
+    const stored = this.offset - start
+    if (length === 0 || isRealProgress({ stored, offered: length, sent: length })) return
+    throw new UploadError('no-progress', `the server accepted a ${length}-byte request but stored ${stored} bytes of it`, { status, retryable: true })
   }
 
   /** Lets a protocol that needs it (tus) learn the server's capabilities, once per Upload. */
@@ -411,9 +470,15 @@ export class BaseUpload<Input> {
     this.throwIfAborted()
     const bodyHeaders = chunk && this.proto.bodyHeaders ? await this.proto.bodyHeaders(request, chunk) : {}
     const start = request.body?.start ?? 0
+    const round = this.round
+    round.offered += chunk?.length ?? 0
+    if (!this.sender.transport.reportsUploadProgress) round.sent += chunk?.length ?? 0
+    let reported = 0
     return this.sender.send(request, chunk, bodyHeaders, {
       signals: [this.runController.signal, this.pauseController.signal],
       onProgress: (sent) => {
+        if (this.sender.transport.reportsUploadProgress) round.sent += Math.max(0, sent - reported)
+        reported = Math.max(reported, sent)
         this.bytesSent = start + sent
         this.emitProgress()
       },
@@ -425,8 +490,9 @@ export class BaseUpload<Input> {
   private onInterim(request: RequestDescription, interim: InterimResponse): void {
     const result = this.proto.interpretInterim(request, interim)
     if (result.kind === 'location') {
-      this.mergeLimits(result.limits)
+      // The URL first: an upload the 104 created is recorded, then cancelled if its limits refuse the source.
       this.learnUrl(result.url, '104')
+      this.mergeLimits(result.limits)
       const { maxAppendSize } = this.limits
       if (request.body && maxAppendSize !== undefined && request.body.end - request.body.start > maxAppendSize) {
         // A known max-append-size must not be exceeded: stop now, ask for the offset, go on in smaller requests.
@@ -443,17 +509,19 @@ export class BaseUpload<Input> {
     if (!this.allowedOrigins.has(originOf(url))) {
       throw new UploadError('location-refused', 'the server sent an upload URL on an origin that is not allowed (see `allowedOrigins`)', { retryable: false })
     }
-    if (this.url !== undefined && this.urlVia === '104' && via === 'created') {
+    // One creation request makes one upload: a later 104 or its final response must name the same URL.
+    if (this.url !== undefined && this.urlVia === '104' && via !== 'stored') {
       if (url !== this.url) {
-        const first = this.url
-        void this.cancel(first)
-        throw new UploadError('location-changed', 'the creation response named another upload URL than its 104', { retryable: false })
+        void this.cancel(this.url)
+        const message = via === '104' ? 'a later 104 named another upload URL than the first' : 'the creation response named another upload URL than its 104'
+        throw new UploadError('location-changed', message, { retryable: false })
       }
       return
     }
     if (this.url === url) return
     this.url = url
     this.urlVia = via
+    this.round.learnedUrl = true
     this.persistence.saveUrl(url, this.proto, this.source?.size, this.limits)
     this.emitter.emit('url', { url, via })
   }
@@ -486,7 +554,7 @@ export class BaseUpload<Input> {
   private mergeLimits(limits: UploadLimits): void {
     this.limits = { ...this.limits, ...limits }
     const size = this.source?.size
-    const error = size === undefined ? undefined : checkSize(size, this.limits)
+    const error = checkLimits(size, this.limits)
     if (error) {
       if (this.url !== undefined) void this.cancel(this.url)
       throw error
@@ -496,8 +564,10 @@ export class BaseUpload<Input> {
   private async shrinkAfter413(limits: UploadLimits, chunk: SourceChunk | undefined): Promise<undefined> {
     this.mergeLimits(limits)
     const sent = chunk?.length ?? 0
-    const next = this.limits.maxAppendSize ?? Math.floor(sent / 2)
-    if (next >= sent || next < Math.max(this.limits.minAppendSize ?? 0, SMALLEST_CHUNK_AFTER_413)) {
+    const named = this.limits.maxAppendSize
+    const next = named ?? Math.floor(sent / 2)
+    // A size the server named is obeyed (mergeLimits refused one below the floor); a guess stops at 64 KiB.
+    if (next >= sent || (named === undefined && next < Math.max(this.limits.minAppendSize ?? 0, SMALLEST_CHUNK_AFTER_413))) {
       throw new UploadError('too-large', 'the server refused the request size (413) and no smaller size fits its limits', { status: 413, retryable: false })
     }
     this.chunkSize = Math.min(this.chunkSize, next)
@@ -509,12 +579,18 @@ export class BaseUpload<Input> {
     if (this.options.restartOnGone === false || this.endpoint === undefined) {
       throw new UploadError('upload-gone', 'the upload no longer exists on the server', { retryable: false })
     }
+    const maxRestarts = this.options.maxRestarts ?? DEFAULT_MAX_RESTARTS
+    if (this.restarts >= maxRestarts) {
+      throw new UploadError('upload-gone', `the upload was gone again after ${this.restarts} fresh starts (see \`maxRestarts\`)`, { retryable: false })
+    }
+    this.restarts++
     void this.persistence.remove()
     this.url = undefined
     this.urlVia = undefined
     this.offset = 0
     this.bytesAcked = 0
     this.bytesSent = 0
+    this.round.ackedAtStart = 0
     this.needsOffset = false
     return undefined
   }
@@ -578,6 +654,27 @@ export class BaseUpload<Input> {
   private emitProgress(): void {
     this.emitter.emit('progress', this.progress)
   }
+}
+
+function newRound(ackedAtStart: number): Round {
+  return { ackedAtStart, offered: 0, sent: 0, learnedUrl: false }
+}
+
+/**
+ * A completion must cover the whole source: a server that reports it complete at another offset
+ * (`offset-invalid`) lost or invented bytes. `end` is the source's length, when known.
+ */
+function checkCompletion(offset: number | undefined, end: number | undefined): void {
+  if (offset === undefined || end === undefined || offset === end) return
+  throw new UploadError('offset-invalid', `the server reports the upload complete at ${offset} bytes, the source has ${end}`, { retryable: false })
+}
+
+/**
+ * The `Upload-Offset` a final response states, if any (both protocols name the field so; the
+ * completion result itself does not carry it).
+ */
+function statedOffset(response: HttpResponse): number | undefined {
+  return parseNonNegativeInteger(response.headers['upload-offset'])
 }
 
 function unexpected(result: ProtocolResult): UploadError {

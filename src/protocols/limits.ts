@@ -66,6 +66,62 @@ export function checkSize(size: number | undefined, limits: UploadLimits): Uploa
 }
 
 /**
+ * The smallest `max-append-size` the Upload works with: 1 KiB. Below it (`max-append-size=0` or
+ * `=1` would mean one request per byte) a source larger than the limit fails with
+ * `limit-unusable`. Smaller than 64 KiB on purpose: a server may ask for small requests, and
+ * is obeyed down to this floor.
+ */
+export const MIN_APPEND_SIZE_FLOOR = 1024
+
+/**
+ * Whether limits leave a way to upload a source of `size` bytes (undefined: unknown): a
+ * `limit-unusable` UploadError (not retryable) when `maxAppendSize` is below
+ * {@link MIN_APPEND_SIZE_FLOOR}, or below `minAppendSize`, and the source does not fit in one
+ * request; otherwise the result of {@link checkSize}.
+ */
+export function checkLimits(size: number | undefined, limits: UploadLimits): UploadError | undefined {
+  const { maxAppendSize, minAppendSize } = limits
+  const fitsOneRequest = maxAppendSize === undefined || (size !== undefined && size <= maxAppendSize)
+  if (!fitsOneRequest && maxAppendSize < MIN_APPEND_SIZE_FLOOR) {
+    return new UploadError('limit-unusable', `the server's max-append-size of ${maxAppendSize} bytes is below the floor of ${MIN_APPEND_SIZE_FLOOR}`, { retryable: false })
+  }
+  if (!fitsOneRequest && minAppendSize !== undefined && minAppendSize > maxAppendSize) {
+    return new UploadError('limit-unusable', `the server's min-append-size (${minAppendSize}) is above its max-append-size (${maxAppendSize})`, { retryable: false })
+  }
+  return checkSize(size, limits)
+}
+
+/** Bytes a stretch of requests must get stored to count as progress (unless it offered fewer). */
+export const MIN_PROGRESS_BYTES = 64 * 1024
+
+/** Share of the bytes sent that a stretch of requests must get stored to count as progress. */
+export const MIN_PROGRESS_SHARE = 1 / 16
+
+/** What a stretch of requests (one request, or the attempts since the last progress) did. */
+export interface ProgressInput {
+  /** Bytes the server's offset moved forward. */
+  stored: number
+  /** Body bytes the requests were to carry. */
+  offered: number
+  /** Body bytes they handed to the network (equal to `offered` when the transport cannot tell). */
+  sent: number
+}
+
+/**
+ * Whether the server stored a real share of what it was sent: more than nothing, and at least
+ * the larger of {@link MIN_PROGRESS_BYTES} and {@link MIN_PROGRESS_SHARE} of the bytes sent, or
+ * every byte offered when that is less. A server that keeps 10 bytes of each request, or answers
+ * 2xx without moving its offset, makes none; a network cut after megabytes does.
+ *
+ * @example
+ * isRealProgress({ stored: 10, offered: 8 << 20, sent: 300_000 }) // false
+ * isRealProgress({ stored: 100, offered: 100, sent: 100 }) // true
+ */
+export function isRealProgress({ stored, offered, sent }: ProgressInput): boolean {
+  return stored > 0 && stored >= Math.min(offered, Math.max(MIN_PROGRESS_BYTES, sent * MIN_PROGRESS_SHARE))
+}
+
+/**
  * Whether the upload resource has expired at `now` (ms since the epoch), so that the client
  * should no longer use it. False when no expiry is known.
  */

@@ -1,9 +1,12 @@
 /**
  * The Upload obeys the server's Upload-Limit: max-append-size learned from the 104 (stop the
- * request at once), from the creation response, or from a 413; max-size refused up front.
+ * request at once), from the creation response, or from a 413 (down to the 1 KiB floor);
+ * max-size refused up front; limits it cannot work with (below the floor, min above max)
+ * refused with `limit-unusable` instead of one request per byte.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Upload } from '../../src/node'
+import { MIN_APPEND_SIZE_FLOOR } from '../../src/protocols/limits'
 import { startReferenceServer, type ReferenceServer } from '../server'
 import type { RequestEvent } from '../server/types'
 import { randomData } from '../support/files'
@@ -73,4 +76,79 @@ describe('Upload-Limit', () => {
     log.stop()
     expect(log.requests.filter((request) => request.method === 'PATCH')).toHaveLength(0)
   })
+
+  it('obeys a 413 whose Upload-Limit names a max-append-size below 64 KiB (16 KiB)', async () => {
+    const small = await startReferenceServer({ limits: { maxAppendSize: 16 * 1024 } })
+    try {
+      const data = randomData(100 * 1024 + 3)
+      const log = recordRequests(small)
+      const { url } = await new Upload(data.bytes, { endpoint: small.endpoint, chunkSize: Infinity }).start()
+      log.stop()
+      expect(await small.upload(small.uploadIdFromUrl(url))).toMatchObject({ length: data.bytes.length, complete: true, sha256: data.sha256 })
+      // The first creation carried everything and got the 413; every later request fits.
+      const sizes = log.requests.map((request) => Number(request.headers['content-length'] ?? 0))
+      expect(sizes[0]).toBe(data.bytes.length)
+      expect(sizes.slice(1).every((size) => size <= 16 * 1024)).toBe(true)
+      expect(log.requests.filter((request) => request.method === 'PATCH').length).toBe(6)
+    } finally {
+      await small.close()
+    }
+  })
 })
+
+describe('limits the Upload cannot work with: limit-unusable', () => {
+  const cases = [
+    { name: 'max-append-size=0', limits: { maxAppendSize: 0 } },
+    { name: 'max-append-size=1', limits: { maxAppendSize: 1 } },
+    { name: `max-append-size=${MIN_APPEND_SIZE_FLOOR - 1} (below the floor)`, limits: { maxAppendSize: MIN_APPEND_SIZE_FLOOR - 1 } },
+    { name: 'min-append-size above max-append-size', limits: { minAppendSize: 64 * 1024, maxAppendSize: 32 * 1024 } },
+  ]
+  for (const { name, limits } of cases) {
+    for (const transport of ['node-http', 'fetch'] as const) {
+      it(`${name} (${transport}): fails at once, sends no PATCH, cancels what it created`, async () => {
+        const tiny = await startReferenceServer({ limits })
+        try {
+          const data = randomData(200 * 1024)
+          const log = recordRequests(tiny)
+          const upload = new Upload(data.bytes, { endpoint: tiny.endpoint, transport, retry: { retries: 2, minTimeout: 1, maxTimeout: 5 } })
+          const urls: string[] = []
+          upload.on('url', ({ url }) => urls.push(url))
+          const deleted = waitForDelete(tiny)
+          await expect(upload.start()).rejects.toMatchObject({ code: 'limit-unusable', retryable: false })
+          log.stop()
+          expect(log.requests.filter((request) => request.method === 'PATCH')).toHaveLength(0)
+          expect(log.requests.filter((request) => request.method === 'POST')).toHaveLength(1)
+          // node-http sends the body with the creation and gets a 413 (nothing created); fetch
+          // creates first (201), and that upload is deleted, not left behind.
+          expect(urls).toHaveLength(transport === 'fetch' ? 1 : 0)
+          if (transport === 'fetch') expect((await deleted).uploadId).toBe(tiny.uploadIdFromUrl(urls[0] ?? ''))
+        } finally {
+          await tiny.close()
+        }
+      })
+    }
+  }
+
+  it('a file that fits in one request is still sent under a tiny max-append-size', async () => {
+    const tiny = await startReferenceServer({ limits: { maxAppendSize: 100 } })
+    try {
+      const data = randomData(100)
+      const { url } = await new Upload(data.bytes, { endpoint: tiny.endpoint, transport: 'fetch' }).start()
+      expect(await tiny.upload(tiny.uploadIdFromUrl(url))).toMatchObject({ length: 100, complete: true, sha256: data.sha256 })
+    } finally {
+      await tiny.close()
+    }
+  })
+})
+
+/** The next DELETE the server starts handling. */
+function waitForDelete(server: ReferenceServer): Promise<RequestEvent> {
+  return new Promise((resolve) => {
+    const listener = (event: RequestEvent): void => {
+      if (event.method !== 'DELETE') return
+      server.events.off('request', listener)
+      resolve(event)
+    }
+    server.events.on('request', listener)
+  })
+}

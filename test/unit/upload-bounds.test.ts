@@ -1,0 +1,105 @@
+/**
+ * The rules that bound the Upload's request loops, as pure functions: what counts as real
+ * progress, which server limits are unusable, how long a Retry-After may park an upload, and
+ * which option names exist. No network.
+ */
+import { describe, expect, it } from 'vitest'
+import { UploadError } from '../../src/errors'
+import { UPLOAD_OPTION_NAMES, checkUploadOptions, type UploadOptions } from '../../src/options'
+import { MIN_APPEND_SIZE_FLOOR, MIN_PROGRESS_BYTES, checkLimits, isRealProgress } from '../../src/protocols/limits'
+import { MAX_TIMER_DELAY, retryAfterDelay } from '../../src/utils'
+
+const KiB = 1024
+const MiB = 1024 * KiB
+
+describe('isRealProgress', () => {
+  it('is none when nothing was stored, even when nothing was sent', () => {
+    expect(isRealProgress({ stored: 0, offered: 0, sent: 0 })).toBe(false)
+    expect(isRealProgress({ stored: 0, offered: MiB, sent: MiB })).toBe(false)
+  })
+
+  it('is none for a few bytes of a large request (the 10-bytes-then-cut server)', () => {
+    expect(isRealProgress({ stored: 10, offered: MiB, sent: 0 })).toBe(false)
+    expect(isRealProgress({ stored: 10, offered: MiB, sent: 300 * KiB })).toBe(false)
+    expect(isRealProgress({ stored: MIN_PROGRESS_BYTES - 1, offered: MiB, sent: MiB })).toBe(false)
+  })
+
+  it('needs the whole request when it is smaller than the minimum', () => {
+    expect(isRealProgress({ stored: 100, offered: 100, sent: 100 })).toBe(true)
+    expect(isRealProgress({ stored: 99, offered: 100, sent: 100 })).toBe(false)
+  })
+
+  it('is real from 64 KiB or a sixteenth of what was sent, whichever is larger', () => {
+    expect(isRealProgress({ stored: MIN_PROGRESS_BYTES, offered: MiB, sent: MiB })).toBe(true)
+    // A cut after 64 MiB of a 1 GiB request that kept 3 MiB: a sixteenth is 4 MiB.
+    expect(isRealProgress({ stored: 3 * MiB, offered: 1024 * MiB, sent: 64 * MiB })).toBe(false)
+    expect(isRealProgress({ stored: 4 * MiB, offered: 1024 * MiB, sent: 64 * MiB })).toBe(true)
+  })
+})
+
+describe('checkLimits', () => {
+  const code = (size: number | undefined, limits: Parameters<typeof checkLimits>[1]): string | undefined => checkLimits(size, limits)?.code
+
+  it('refuses a max-append-size below the 1 KiB floor for a source that needs more than one request', () => {
+    expect(MIN_APPEND_SIZE_FLOOR).toBe(1024)
+    expect(code(MiB, { maxAppendSize: 0 })).toBe('limit-unusable')
+    expect(code(MiB, { maxAppendSize: 1 })).toBe('limit-unusable')
+    expect(code(MiB, { maxAppendSize: MIN_APPEND_SIZE_FLOOR - 1 })).toBe('limit-unusable')
+    expect(code(undefined, { maxAppendSize: 1 })).toBe('limit-unusable')
+    expect(code(MiB, { maxAppendSize: MIN_APPEND_SIZE_FLOOR })).toBeUndefined()
+  })
+
+  it('accepts any max-append-size the whole source fits in', () => {
+    expect(code(100, { maxAppendSize: 100 })).toBeUndefined()
+    expect(code(0, { maxAppendSize: 0 })).toBeUndefined()
+  })
+
+  it('refuses a min-append-size above the max-append-size', () => {
+    const error = checkLimits(MiB, { minAppendSize: 64 * KiB, maxAppendSize: 32 * KiB })
+    expect(error).toBeInstanceOf(UploadError)
+    expect(error).toMatchObject({ code: 'limit-unusable', retryable: false })
+    expect(code(MiB, { minAppendSize: 32 * KiB, maxAppendSize: 32 * KiB })).toBeUndefined()
+  })
+
+  it('still refuses a source above max-size with too-large', () => {
+    expect(code(MiB + 1, { maxSize: MiB })).toBe('too-large')
+  })
+})
+
+describe('retryAfterDelay', () => {
+  it('caps a Retry-After at maxRetryAfter', () => {
+    expect(retryAfterDelay(2_000_000, 300)).toBe(300_000)
+    expect(retryAfterDelay(2_000_000, 0.2)).toBe(200)
+    expect(retryAfterDelay(1, 300)).toBe(1000)
+  })
+
+  it('never asks a timer for more than it can hold (a longer delay fires at once in Node)', () => {
+    expect(retryAfterDelay(1e12, Infinity)).toBe(MAX_TIMER_DELAY)
+    expect(retryAfterDelay(3_000_000, 3_000_000)).toBe(MAX_TIMER_DELAY)
+  })
+
+  it('is 0 for nonsense', () => {
+    expect(retryAfterDelay(-5, 300)).toBe(0)
+    expect(retryAfterDelay(Number.NaN, 300)).toBe(0)
+    expect(retryAfterDelay(10, 0)).toBe(0)
+  })
+})
+
+describe('checkUploadOptions', () => {
+  it('knows every option, the newer ones included', () => {
+    expect(UPLOAD_OPTION_NAMES).toEqual(expect.arrayContaining(['endpoint', 'chunkSize', 'interopVersion', 'maxRestarts', 'maxRetryAfter']))
+  })
+
+  it('throws a TypeError naming an unknown option, with the likely one', () => {
+    expect(() => checkUploadOptions({ endpoint: '/u', chunksize: 5 } as UploadOptions)).toThrow(/unknown option `chunksize` \(did you mean `chunkSize`\?\)/)
+    expect(() => checkUploadOptions({ endpoint: '/u', autoStart: true } as UploadOptions)).toThrow(TypeError)
+    expect(() => checkUploadOptions({ endpoint: '/u', chunkSize: undefined })).not.toThrow()
+  })
+
+  it('throws a RangeError for numbers out of range', () => {
+    for (const options of [{ chunkSize: 0 }, { maxRestarts: -1 }, { maxRestarts: 1.5 }, { maxRetryAfter: -1 }, { maxRetryAfter: Number.NaN }, { interopVersion: 2 }]) {
+      expect(() => checkUploadOptions(options)).toThrow(RangeError)
+    }
+    expect(() => checkUploadOptions({ maxRestarts: 0, maxRetryAfter: 0, interopVersion: 6, chunkSize: Infinity })).not.toThrow()
+  })
+})
