@@ -11,6 +11,7 @@ import type { UploadOptions } from '../../src/options'
 import { startReferenceServer, type ReferenceServer } from '../server'
 import type { RequestEvent } from '../server/types'
 import { randomData, type TestData } from '../support/files'
+import { interopViolations } from '../support/interop-requests'
 import { recordRequests } from '../support/requests'
 
 const MiB = 1024 * 1024
@@ -29,23 +30,8 @@ async function expectStored(url: string, data: TestData, version: number): Promi
   expect(stored).toMatchObject({ offset: data.bytes.length, complete: true, sha256: data.sha256, interopVersion: version })
 }
 
-/** What every request of one upload must carry at `version`. */
 function expectRequestsSpeak(requests: RequestEvent[], version: number): void {
-  const bodies = requests.filter((request) => request.kind === 'create' || request.kind === 'append')
-  expect(bodies.length).toBeGreaterThan(1)
-  for (const { kind, headers } of requests) {
-    expect(headers['upload-draft-interop-version'], kind).toBe(String(version))
-  }
-  for (const { kind, headers } of bodies) {
-    const [present, absent] = version === 3 ? ['upload-incomplete', 'upload-complete'] : ['upload-complete', 'upload-incomplete']
-    expect(headers[present], `${kind} ${present}`).toMatch(/^\?[01]$/)
-    expect(headers, kind).not.toHaveProperty(absent)
-  }
-  const creation = bodies.find((request) => request.kind === 'create')
-  const appends = bodies.filter((request) => request.kind === 'append')
-  if (creation?.headers['upload-length'] !== undefined) {
-    for (const { headers } of appends) expect(headers, `PATCH at ${headers['upload-offset']}`).not.toHaveProperty('upload-length')
-  }
+  expect(interopViolations(requests, version)).toEqual([])
 }
 
 /** A web ReadableStream of `bytes` in pieces, with no known length. */
