@@ -13,7 +13,9 @@ import {
   isAsyncIterable,
   networkError,
   ownedBytes,
+  isRedirect,
   readCappedText,
+  redirectRefused,
   toReadableStream,
   withoutHeaders,
 } from './headers'
@@ -38,7 +40,10 @@ type StreamingRequestInit = RequestInit & { duplex?: 'half' }
 
 /**
  * Creates the fetch transport. Blob and Uint8Array bodies are sent as they are. `onUploadProgress`
- * is called once, with `bodyLength`, when the response arrives.
+ * is called once, with `bodyLength`, when the response arrives. Redirects are never followed
+ * (`redirect: 'manual'`): a redirect fails with `redirect-refused` before anything is sent to its
+ * target. Browsers hide a redirect's target (an `opaqueredirect` response), so there every
+ * redirect is refused, whatever its origin; Node is told the target, and refuses it as well.
  * @param options responseBodyLimit (default 1 MiB), streamBodies (default: true in Node only),
  *   credentials (default 'same-origin'), fetch (default global fetch)
  */
@@ -56,8 +61,13 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
       const doFetch = options.fetch ?? globalThis.fetch
       const response = await failure(signal, async () => {
         const init = await requestInit(request, streamBodies)
-        return doFetch(request.url, { ...init, signal, credentials })
+        return doFetch(request.url, { ...init, signal, credentials, redirect: 'manual' })
       })
+      if (response.type === 'opaqueredirect' || isRedirect(response.status, response.headers.get('location'))) {
+        await response.body?.cancel().catch(() => undefined)
+        const location = response.headers.get('location') ?? undefined
+        throw redirectRefused(request.url, location, response.type === 'opaqueredirect' ? undefined : response.status)
+      }
       sendOptions.onUploadProgress?.(request.bodyLength)
       const body = await failure(signal, () => readCappedText(response.body, limit))
       return { status: response.status, headers: headersFromFetch(response.headers), body }

@@ -12,9 +12,11 @@ import {
   DEFAULT_RESPONSE_BODY_LIMIT,
   abortedError,
   headersFromRaw,
+  isRedirect,
   iterateBody,
   networkError,
   onAbort,
+  redirectRefused,
 } from './headers'
 
 /** Options of {@link nodeHttpTransport}. */
@@ -46,6 +48,7 @@ interface Settings {
  * Creates the Node transport (the Node default). It calls `flushHeaders()` before writing the body
  * so a 104 can arrive at once, reports every 1xx through `onInterim`, streams the body with
  * backpressure, sets Content-Length from `bodyLength`, and reports bytes the socket accepted.
+ * It never follows a redirect: one fails with `redirect-refused`.
  * @param options agents (default: keep-alive agents), responseBodyLimit (default 1 MiB),
  *   progressInterval (default 64 KiB)
  */
@@ -116,7 +119,9 @@ function send(settings: Settings, request: TransportRequest, options: SendOption
         progress.flush()
         // The server answered before the whole body went out: stop sending it.
         if (!bodyEnded) req.destroy()
-        if (settle()) resolve(response)
+        if (!settle()) return
+        if (isRedirect(response.status, response.headers.location)) reject(redirectRefused(request.url, response.headers.location, response.status))
+        else resolve(response)
       }, noResponse)
     })
     req.flushHeaders()

@@ -13,6 +13,8 @@ import {
   networkError,
   onAbort,
   ownedBytes,
+  redirectRefused,
+  wasRedirected,
 } from './headers'
 
 /** Options of {@link xhrTransport}. */
@@ -31,6 +33,10 @@ export interface XhrTransportOptions {
  * Creates the XMLHttpRequest transport. Blob and Uint8Array bodies are sent as they are; an
  * AsyncIterable body is first collected into a Blob (held in memory), as XHR cannot stream a
  * request body. `upload.onprogress` drives `onUploadProgress`.
+ *
+ * XHR follows redirects by itself and cannot be told not to. A response that comes from another
+ * URL than the request's (`responseURL`) is never trusted: the request fails with
+ * `redirect-refused`. By then the browser has sent the request to the redirect's target.
  * @param options responseBodyLimit (default 1 MiB), withCredentials (default false)
  */
 export function xhrTransport(options: XhrTransportOptions = {}): Transport {
@@ -85,6 +91,7 @@ function sendXhr(
       outcome()
     }
     const respond = (): void => {
+      if (wasRedirected(request.url, xhr.responseURL)) return finish(() => reject(redirectRefused(request.url, xhr.responseURL)))
       const response = readXhr(xhr, settings.limit)
       finish(() => resolve(response))
     }

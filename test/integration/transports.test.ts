@@ -232,3 +232,69 @@ describe.each(transports.map((transport) => [transport.name, transport] as const
     else expect(progress.length).toBeLessThanOrEqual(Math.ceil(data.length / 65536) + 1)
   })
 })
+
+describe('redirects are never followed', () => {
+  /** Answers every request with `?status=` and `?location=` (where the redirect points). */
+  let redirector: http.Server
+  let redirectorUrl: string
+  /** The other origin: counts whatever reaches it. */
+  let target: http.Server
+  let targetUrl: string
+  const reached: string[] = []
+
+  beforeAll(async () => {
+    redirector = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost')
+      req.resume()
+      const location = url.searchParams.get('location')
+      res.writeHead(Number(url.searchParams.get('status')), location === null ? {} : { Location: location }).end('moved')
+    })
+    target = http.createServer((req, res) => {
+      reached.push(`${req.method ?? ''} ${req.url ?? ''}`)
+      req.resume()
+      res.writeHead(201, { Location: '/taken' }).end()
+    })
+    for (const server of [redirector, target]) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    redirectorUrl = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`
+    targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`
+  })
+  afterAll(async () => {
+    for (const server of [redirector, target]) {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  const redirectCases = transports.flatMap((transport) =>
+    [301, 302, 303, 307, 308].flatMap((status) => (['POST', 'PATCH', 'HEAD'] as const).map((method) => ({ name: transport.name, transport, status, method }))),
+  )
+
+  it.each(redirectCases)('$name: $method answered $status to another origin -> redirect-refused, nothing sent there', async ({ transport, status, method }) => {
+    reached.length = 0
+    const location = `${targetUrl}/secret-path`
+    const url = `${redirectorUrl}/?status=${status}&location=${encodeURIComponent(location)}`
+    const body = method === 'HEAD' ? null : data.subarray(0, 1024 * 1024)
+    const request: TransportRequest = { method, url, headers: { 'x-api-key': 'secret' }, body, bodyLength: body?.length ?? 0 }
+    const error = await transport.send(request, { signal: new AbortController().signal }).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    )
+    expect(error).toBeInstanceOf(UploadError)
+    expect(error).toMatchObject({ code: 'redirect-refused', retryable: false, status })
+    expect((error as Error).message).toContain(targetUrl)
+    expect((error as Error).message).not.toContain('secret-path')
+    expect(reached).toEqual([])
+  })
+
+  it.each(transports.map((transport) => [transport.name, transport] as const))('%s: a redirect to the same origin is refused as well; a 3xx without Location is a response', async (_name, transport) => {
+    reached.length = 0
+    const signal = new AbortController().signal
+    const same = `${redirectorUrl}/?status=307&location=${encodeURIComponent('/elsewhere')}`
+    await expect(transport.send({ method: 'HEAD', url: same, headers: {}, body: null, bodyLength: 0 }, { signal })).rejects.toMatchObject({
+      code: 'redirect-refused',
+      message: expect.stringContaining(redirectorUrl),
+    })
+    const plain = await transport.send({ method: 'HEAD', url: `${redirectorUrl}/?status=300`, headers: {}, body: null, bodyLength: 0 }, { signal })
+    expect(plain.status).toBe(300)
+  })
+})

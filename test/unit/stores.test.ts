@@ -409,7 +409,7 @@ describe.runIf(posix)('fileStore: only a directory of the current user alone', (
     expect((await storeError(store.lock?.('ru1:a', 'fail', signal) ?? Promise.resolve())).code).toBe('unavailable')
   }
 
-  it.each([0o777, 0o770, 0o702, 0o720])('refuses a directory of mode %o (writable by group or others), writing nothing into it', async (mode) => {
+  it.each([['777', 0o777], ['770', 0o770], ['702', 0o702], ['720', 0o720]])('refuses a directory of mode %s (writable by group or others), writing nothing into it', async (_octal, mode) => {
     const root = join(directory, 'shared')
     await mkdir(root)
     await chmod(root, mode)
