@@ -176,7 +176,7 @@ describe('OPTIONS and CORS', () => {
   })
 
   it('answers a preflight by echoing the origin and the requested headers', async () => {
-    const srv = (server = await startReferenceServer())
+    const srv = (server = await startReferenceServer({ cors: { origins: ['http://app.example'] } }))
     const url = await createUploadUrl(srv.endpoint)
     const response = await rawRequest({
       method: 'OPTIONS',
@@ -209,7 +209,7 @@ describe('OPTIONS and CORS', () => {
   })
 
   it('puts CORS headers on errors and exposes the upload headers', async () => {
-    const srv = (server = await startReferenceServer())
+    const srv = (server = await startReferenceServer({ cors: { origins: ['http://a.example'] } }))
     const missing = await rawRequest({ method: 'HEAD', url: `${srv.endpoint}/${'0'.repeat(32)}`, headers: { Origin: 'http://a.example' } })
     expect(missing.status).toBe(404)
     expect(missing.headers['access-control-allow-origin']).toBe('http://a.example')
