@@ -154,6 +154,8 @@ export async function runChromiumThroughput(servers: BenchServers, matrix: Chrom
     '/bundle/': matrix.scriptTagDir,
     '/tus-js-client/': join(ROOT, 'node_modules', 'tus-js-client', 'dist'),
   })
+  // The reference server answers CORS only for origins it was told about.
+  servers.reference.allowCorsOrigin(pages.url)
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS })
   try {
     let session = await openSession(browser, pages)

@@ -18,10 +18,12 @@ let reactDir: string
 let work: { dir: string; remove: () => Promise<void> }
 const files: Array<{ name: string; data: TestData; path: string }> = []
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ servers }) => {
   reactDir = await mkdtemp(join(tmpdir(), 'resumable-upload-demo-react-'))
   await buildReactDemo(reactDir)
   demo = await startStaticServer({ '/': 'demo', '/dist/': 'dist', '/react/': reactDir })
+  // As `npm run demo` does: the upload server lets the demo's own origin in (CORS and control routes).
+  servers.uploads.allowCorsOrigin(demo.url)
   work = await tempDir()
   for (const [name, size] of [['holiday.mov', 24 * MiB], ['notes.pdf', 3 * MiB + 5]] as const) {
     const data = randomData(size)

@@ -17,8 +17,9 @@ export interface Servers {
 export const test = base.extend<{ uploads: ReferenceServer }, { servers: Servers }>({
   servers: [
     async ({}, use) => {
-      const uploads = await startReferenceServer()
       const pages = await startStaticServer({ '/': 'test/browser/pages', '/dist/': 'dist' })
+      // CORS for the pages' origin only; the control routes for the demo's "Drop the connection".
+      const uploads = await startReferenceServer({ cors: { origins: [pages.url] }, control: true })
       await use({ uploads, pages })
       await pages.close()
       await uploads.close()

@@ -21,7 +21,7 @@ const MiB = 1024 * 1024
 let site: StaticServer
 let outDir: string
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ servers }) => {
   outDir = await mkdtemp(join(tmpdir(), 'resumable-upload-react-page-'))
   await build({
     configFile: false,
@@ -35,6 +35,8 @@ test.beforeAll(async () => {
     build: { outDir, emptyOutDir: true, minify: false, reportCompressedSize: false },
   })
   site = await startStaticServer({ '/': outDir })
+  // The upload server answers CORS only for the origins it was told about.
+  servers.uploads.allowCorsOrigin(site.url)
 })
 
 test.afterAll(async () => {

@@ -1,5 +1,7 @@
 /**
  * `/__control/*`: fault injection and upload inspection over HTTP, for browser tests and the demo.
+ * Served only with the `control` option (`--control`); a cross-origin browser request gets 403
+ * unless its `Origin` is listed in the CORS allow-list by name (see `controlAllowed`).
  *
  * - `POST /__control/faults` (a Fault as JSON) -> 201 with the registered fault
  * - `GET /__control/faults` -> the registered faults with their `hits`; `DELETE` clears them

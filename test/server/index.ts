@@ -23,17 +23,25 @@
  * - Responses sent before the body was read carry `Connection: close`; the server drains the body
  *   for up to `lingerMs` so the client reads the response instead of a reset.
  * - Node's parser rejects (400/431, without CORS headers) what never reaches a handler.
+ * - `Location` names the origin the client addressed (its `Host`, or the `Forwarded` /
+ *   `X-Forwarded-Host` and `-Proto` a reverse proxy added), so the server works behind a proxy.
+ *
+ * Hardening (the server is also run by hand and by the demo): CORS headers only for the
+ * `cors.origins` allow-list (none by default, credentials only with `cors.credentials`); the
+ * `/__control/` routes only with `control: true`, and then only for non-browser clients and
+ * listed origins; at most `maxUploads` open uploads (503 + `Retry-After` beyond); connections idle
+ * for `idleTimeoutMs` are closed, while a whole request may take as long as it keeps sending.
  * @module
  */
 import { ReferenceServer } from './server'
 import type { ReferenceServerOptions } from './types'
 
-export { ReferenceServer } from './server'
+export { PUBLIC_DEFAULTS, ReferenceServer, ServerStartError } from './server'
 export { validateFault } from './faults'
 export { DEFAULT_INTEROP_VERSIONS, PROBLEM_TYPES } from './protocol'
 export { CORS_EXPOSED_HEADERS, CORS_ALLOWED_METHODS } from './cors'
 export type {
-  ActiveFault, DestroyFault, Fault, FaultableKind, FaultMatch, HeadersFault, ReferenceServerOptions, RequestEvent, RequestKind,
+  ActiveFault, CorsOptions, DestroyFault, Fault, FaultableKind, FaultMatch, HeadersFault, ReferenceServerOptions, RequestEvent, RequestKind,
   ServerEvents,
   ServerStats, StallFault, StatusFault, UploadInfo, UploadLimits, UploadStats,
 } from './types'

@@ -57,15 +57,21 @@ export class UploadRegistry {
     this.entries = new Map(stored.map(({ record, size }) => [record.id, new UploadEntry(record, size)]))
   }
 
-  /** Creates and persists an upload (empty data file + metadata). */
+  /** Creates and persists an upload (empty data file + metadata); it counts as open at once. */
   async create(fields: NewUpload): Promise<UploadEntry> {
     const createdAt = this.now()
     const record: UploadRecord = { ...fields, id: newUploadId(), state: 'active', complete: false, createdAt }
     if (this.maxAgeSeconds !== undefined) record.expiresAt = createdAt + this.maxAgeSeconds * 1000
-    await this.storage.create(record)
     const entry = new UploadEntry(record, 0)
     entry.hash = createHash('sha256')
+    // Registered before the first await, so a cap on open uploads checked just before counts it.
     this.entries.set(record.id, entry)
+    try {
+      await this.storage.create(record)
+    } catch (error) {
+      this.entries.delete(record.id)
+      throw error
+    }
     return entry
   }
 
@@ -77,6 +83,13 @@ export class UploadRegistry {
   /** Every upload. */
   all(): UploadEntry[] {
     return [...this.entries.values()]
+  }
+
+  /** How many uploads are open: created, not complete, and not gone (expired, cancelled, invalidated). */
+  openCount(): number {
+    let open = 0
+    for (const entry of this.entries.values()) if (!entry.record.complete && this.goneReason(entry) === undefined) open++
+    return open
   }
 
   /** Aborts everyone using the upload, then waits for the lock. */

@@ -1,31 +1,58 @@
 /**
  * The reference server: an HTTP/1.1 server on 127.0.0.1 speaking the IETF resumable-upload draft
  * (interop versions 3–8) with fault injection. Node's own limits apply: request headers up to
- * 16 KiB (431 beyond), at most 2000 header lines, 60 s to receive the headers, 300 s per request,
- * 5 s keep-alive; a malformed request line or header gets 400.
+ * 16 KiB (431 beyond), at most 2000 header lines, 60 s to receive the headers, 5 s keep-alive; a
+ * malformed request line or header gets 400. There is no limit on a whole request's duration: a
+ * connection is closed when no byte went either way for `idleTimeoutMs`.
  * @module
  */
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { handleAppend } from './append'
 import { handleControl, type ControlTarget } from './control'
-import { corsHeaders, isPreflight } from './cors'
+import { bindCors, controlAllowed, corsHeaders, CorsPolicy, isPreflight } from './cors'
 import { handleCreation, handlePlain } from './creation'
 import { Exchange, type ExchangeHooks } from './exchange'
 import { FaultRegistry, type ClaimedFaults } from './faults'
-import { DEFAULT_INTEROP_VERSIONS, formatUploadLimit, PROBLEM_TYPES, resolveInterop, type Interop } from './protocol'
+import { DEFAULT_INTEROP_VERSIONS, formatUploadLimit, resolveInterop, type Interop } from './protocol'
 import { UploadRegistry, type UploadEntry } from './registry'
-import { handleCancellation, handleOffsetRetrieval, handleOptions } from './resource'
-import { routeRequest, UPLOADS_PATH, type Route } from './routes'
+import { handleCancellation, handleOffsetRetrieval, handleOptions, handleUnsupportedVersion } from './resource'
+import { routeRequest, uploadUrlFor, type Route } from './routes'
 import { isUploadId, UploadStorage } from './storage'
 import type { ServerCore } from './transfer'
 import type { ReferenceServerOptions, RequestKind, ServerEvents, ServerStats, UploadInfo, UploadLimits } from './types'
 
 const DEFAULT_LINGER_MS = 2000
+
+/** Defaults of the server as users run it (`npm run server`, `npm run demo`). */
+export const PUBLIC_DEFAULTS = {
+  /** `max-size` in bytes: 16 GiB. */
+  maxSize: 16 * 1024 ** 3,
+  /** Open uploads at once (in-process default too). */
+  maxUploads: 1000,
+  /** Seconds without a byte either way before a connection is closed (in-process default too). */
+  idleTimeoutSeconds: 60,
+} as const
+
+/** Seconds a client is told to wait (`Retry-After`) when the open-upload cap is reached. */
+const CAPACITY_RETRY_AFTER_SECONDS = 60
+
+/** Longest timer Node accepts, in ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** Why a server could not start: a port in use, an unusable directory. The message is one line. */
+export class ServerStartError extends Error {
+  override readonly name = 'ServerStartError'
+}
+
+/** The request each handler is answering, so URLs can follow the `Host` it addressed. */
+const currentRequest = new AsyncLocalStorage<IncomingMessage>()
 
 function emptyStats(): ServerStats {
   const requests: Record<RequestKind, number> = { create: 0, append: 0, head: 0, delete: 0, options: 0, plain: 0, control: 0 }
@@ -43,6 +70,40 @@ function validateOptions(options: ReferenceServerOptions): void {
   if (versions !== undefined && (versions.length === 0 || !versions.every((v) => Number.isSafeInteger(v) && v >= 0))) {
     throw new TypeError('interopVersions must be a non-empty list of integers')
   }
+  checkInteger('port', options.port, 0, 65535)
+  checkInteger('maxUploads', options.maxUploads, 1, Number.MAX_SAFE_INTEGER)
+  checkInteger('idleTimeoutMs', options.idleTimeoutMs, 0, MAX_TIMER_MS)
+  checkInteger('lingerMs', options.lingerMs, 0, MAX_TIMER_MS)
+}
+
+function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
+  if (value !== undefined && (!Number.isSafeInteger(value) || value < min || value > max)) {
+    throw new TypeError(`${name} must be an integer from ${min} to ${max}`)
+  }
+}
+
+/** Creates the upload directory and checks that it is a writable directory. */
+async function prepareDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true })
+    if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' })
+    const probe = join(dir, `.write-probe-${randomBytes(6).toString('hex')}`)
+    await writeFile(probe, '', { flag: 'wx' })
+    await rm(probe, { force: true })
+  } catch (error) {
+    const code = (error as { code?: string }).code
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'is not a directory'
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? `is not writable (${code})`
+        : `cannot be used (${code ?? String(error)})`
+    throw new ServerStartError(`upload directory ${dir} ${why}`)
+  }
+}
+
+function listenError(error: unknown, port: number): ServerStartError {
+  const code = (error as { code?: string }).code
+  if (code === 'EADDRINUSE') return new ServerStartError(`port ${port} on 127.0.0.1 is already in use`)
+  if (code === 'EACCES') return new ServerStartError(`no permission to listen on port ${port}`)
+  return new ServerStartError(`cannot listen on 127.0.0.1:${port} (${code ?? String(error)})`)
 }
 
 /** The state request handlers work on; the registry is replaced on restart. */
@@ -57,8 +118,9 @@ class Core implements ServerCore {
     private readonly baseUrl: () => string,
   ) {}
 
+  /** Absolute upload URL on the origin the current request addressed (its `Host`), else the server's. */
   uploadUrl(id: string): string {
-    return `${this.baseUrl()}${UPLOADS_PATH}/${id}`
+    return uploadUrlFor(currentRequest.getStore(), id, this.baseUrl())
   }
 
   uploadLimit(version: number, entry?: UploadEntry): string {
@@ -89,6 +151,9 @@ export class ReferenceServer implements ControlTarget {
   private http: Server | undefined
   private port: number
   private readonly control: boolean
+  private readonly cors: CorsPolicy
+  private readonly maxUploads: number
+  private readonly idleTimeoutMs: number
   private readonly now: () => number
 
   private constructor(
@@ -98,7 +163,10 @@ export class ReferenceServer implements ControlTarget {
     options: ReferenceServerOptions,
   ) {
     this.port = options.port ?? 0
-    this.control = options.control ?? true
+    this.control = options.control ?? false
+    this.cors = new CorsPolicy(options.cors)
+    this.maxUploads = options.maxUploads ?? PUBLIC_DEFAULTS.maxUploads
+    this.idleTimeoutMs = options.idleTimeoutMs ?? PUBLIC_DEFAULTS.idleTimeoutSeconds * 1000
     this.now = options.now ?? Date.now
     const limits = { ...options.limits }
     this.core = new Core(
@@ -118,8 +186,9 @@ export class ReferenceServer implements ControlTarget {
   /** Starts a server (see {@link startReferenceServer}). */
   static async start(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
     validateOptions(options)
+    new CorsPolicy(options.cors) // throws TypeError on a bad origin before anything is created
     const dir = options.dir === undefined ? await mkdtemp(join(tmpdir(), 'reference-upload-server-')) : resolve(options.dir)
-    await mkdir(dir, { recursive: true })
+    await prepareDir(dir)
     const server = new ReferenceServer(dir, options.dir === undefined, options)
     await server.core.registry.load()
     await server.listen()
@@ -133,7 +202,15 @@ export class ReferenceServer implements ControlTarget {
 
   /** Where uploads are created: `url + '/uploads'`. */
   get endpoint(): string {
-    return this.url + UPLOADS_PATH
+    return `${this.url}/uploads`
+  }
+
+  /**
+   * Adds an origin (`scheme://host[:port]`, or `*`) to the CORS allow-list, e.g. for a page server
+   * started after this one. Throws TypeError on anything else.
+   */
+  allowCorsOrigin(origin: string): void {
+    this.cors.allow(origin)
   }
 
   /** A snapshot of one upload read from disk; undefined when unknown or forgotten. */
@@ -196,7 +273,9 @@ export class ReferenceServer implements ControlTarget {
   }
 
   private async listen(): Promise<void> {
-    const http = createServer()
+    // No limit on a whole request (Node's default 300 s would cut a long upload); idleness instead.
+    const http = createServer({ requestTimeout: 0, headersTimeout: 60_000 })
+    http.timeout = this.idleTimeoutMs
     http.on('request', this.onRequest)
     http.on('checkContinue', this.onRequest)
     http.on('clientError', onClientError)
@@ -205,9 +284,9 @@ export class ReferenceServer implements ControlTarget {
       socket.once('close', () => this.sockets.delete(socket))
     })
     await new Promise<void>((done, fail) => {
-      http.once('error', fail)
+      http.once('error', (error) => fail(listenError(error, this.port)))
       http.listen(this.port, '127.0.0.1', () => {
-        http.off('error', fail)
+        http.removeAllListeners('error')
         done()
       })
     })
@@ -216,7 +295,8 @@ export class ReferenceServer implements ControlTarget {
   }
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const task = this.dispatch(req, res).catch((error: unknown) => {
+    bindCors(req, this.cors)
+    const task = currentRequest.run(req, () => this.dispatch(req, res)).catch((error: unknown) => {
       console.error('reference server: request failed', error)
       answerInternalError(req, res)
     })
@@ -236,7 +316,15 @@ export class ReferenceServer implements ControlTarget {
     const uploadId = 'uploadId' in route ? route.uploadId : undefined
     this.events.emit('request', { kind: route.kind, method: req.method ?? '', url: req.url ?? '', uploadId, headers: req.headers })
     if (route.kind === 'control') {
-      return handleControl(this, new Exchange(req, res, 'control', newest, {}, this.hooks), route.path)
+      const exchange = new Exchange(req, res, 'control', newest, {}, this.hooks)
+      if (!controlAllowed(req, this.cors)) {
+        return exchange.problem(403, {
+          type: 'about:blank',
+          title: 'control routes refused',
+          detail: 'cross-origin control requests need an Origin listed in the CORS allow-list',
+        })
+      }
+      return handleControl(this, exchange, route.path)
     }
     const faults = this.faults.claim({ kind: route.kind, method: req.method ?? '', uploadId })
     const interop = isPreflight(req) ? newest : resolveInterop(req, this.core.interopVersions)
@@ -246,13 +334,15 @@ export class ReferenceServer implements ControlTarget {
       if (this.core.registry.get(uploadId)) this.core.track(exchange, uploadId)
     }
     if (faults.status) return answerStatusFault(exchange, faults)
-    if (!interop) {
-      return exchange.problem(400, {
-        type: PROBLEM_TYPES.unsupportedVersion,
-        title: 'unsupported Upload-Draft-Interop-Version',
-        'supported-versions': [...this.core.interopVersions],
-      })
+    if (!interop) return handleUnsupportedVersion(this.core, exchange, route.kind)
+    if ((route.kind === 'create' || route.kind === 'plain') && this.core.registry.openCount() >= this.maxUploads) {
+      return exchange.problem(503, {
+        type: 'about:blank',
+        title: 'too many open uploads',
+        detail: `the server holds ${this.maxUploads} unfinished uploads; finish or cancel some, or retry later`,
+      }, { 'Retry-After': String(CAPACITY_RETRY_AFTER_SECONDS) })
     }
+    // Nothing may await between the count above and handle(): creation registers the upload synchronously.
     return this.handle(route, exchange)
   }
 

@@ -3,6 +3,9 @@
  * @module
  */
 import type { IncomingHttpHeaders } from 'node:http'
+import type { CorsOptions } from './cors'
+
+export type { CorsOptions } from './cors'
 
 /** What a request does; faults and statistics are keyed by it. */
 export type RequestKind = 'create' | 'append' | 'head' | 'delete' | 'options' | 'plain' | 'control'
@@ -10,7 +13,10 @@ export type RequestKind = 'create' | 'append' | 'head' | 'delete' | 'options' | 
 /** The request kinds a fault can target (control routes are never faulted). */
 export type FaultableKind = Exclude<RequestKind, 'control'>
 
-/** Limits announced in `Upload-Limit` and enforced by the server. All optional; none by default. */
+/**
+ * Limits announced in `Upload-Limit` and enforced by the server. All optional; none by default
+ * in-process (the CLI and the demo default `maxSize` to 16 GiB).
+ */
 export interface UploadLimits {
   /** Largest representation in bytes (`max-size`); bigger uploads get 413. */
   maxSize?: number
@@ -36,8 +42,23 @@ export interface ReferenceServerOptions {
   interopVersions?: number[]
   /** Send a 104 with `Upload-Offset` every N persisted body bytes; default 0 (off). */
   progressInterimEvery?: number
-  /** Serve the `/__control/*` routes; default true. */
+  /**
+   * Serve the `/__control/*` fault-injection routes; default false. Cross-origin browser requests
+   * to them are refused (403) unless their `Origin` is listed in `cors.origins` by name.
+   */
   control?: boolean
+  /** Which cross-origin pages may read responses; default none (same-origin and non-browser clients only). */
+  cors?: CorsOptions
+  /**
+   * Most open uploads (created, not complete, not gone) at once; a creation beyond it gets 503
+   * with `Retry-After`. Default 1000.
+   */
+  maxUploads?: number
+  /**
+   * Milliseconds a connection may go without receiving or sending a byte before it is closed
+   * (a slow upload that keeps sending is never cut); default 60000; 0 = never.
+   */
+  idleTimeoutMs?: number
   /** Clock in milliseconds since the epoch, for `max-age` tests; default `Date.now`. */
   now?: () => number
   /**

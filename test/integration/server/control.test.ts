@@ -8,6 +8,11 @@ afterEach(async () => {
   server = undefined
 })
 
+/** A server with the control routes on, open to the demo's origin (as `npm run demo` starts it). */
+function startWithControl(): Promise<ReferenceServer> {
+  return startReferenceServer({ control: true, cors: { origins: ['http://demo.example'] } })
+}
+
 function control(srv: ReferenceServer, method: string, path: string, json?: unknown): Promise<RawResponse> {
   const body = json === undefined ? undefined : JSON.stringify(json)
   const headers = body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }
@@ -16,7 +21,7 @@ function control(srv: ReferenceServer, method: string, path: string, json?: unkn
 
 describe('control routes', () => {
   it('adds, lists and clears faults over HTTP', async () => {
-    const srv = (server = await startReferenceServer())
+    const srv = (server = await startWithControl())
     const url = await createUploadUrl(srv.endpoint)
     const added = await control(srv, 'POST', 'faults', { type: 'status', status: 503, retryAfter: 2, match: { kind: 'head' } })
     expect(added.status).toBe(201)
@@ -31,14 +36,14 @@ describe('control routes', () => {
   })
 
   it('accepts times -1 as unlimited', async () => {
-    const srv = (server = await startReferenceServer())
+    const srv = (server = await startWithControl())
     const url = await createUploadUrl(srv.endpoint)
     expect(jsonBody(await control(srv, 'POST', 'faults', { type: 'status', status: 500, times: -1 })).times).toBe(-1)
     for (let i = 0; i < 3; i++) expect((await head(url)).status).toBe(500)
   })
 
   it('rejects invalid faults and bodies with 400', async () => {
-    const srv = (server = await startReferenceServer())
+    const srv = (server = await startWithControl())
     const invalid = await control(srv, 'POST', 'faults', { type: 'explode' })
     expect(invalid.status).toBe(400)
     expect(String(jsonBody(invalid).detail)).toContain('type')
@@ -50,7 +55,7 @@ describe('control routes', () => {
   })
 
   it('reports, expires and forgets uploads', async () => {
-    const srv = (server = await startReferenceServer())
+    const srv = (server = await startWithControl())
     const url = await createUploadUrl(srv.endpoint)
     const id = srv.uploadIdFromUrl(url)
     await patch(url, 0, 'abc', false)
@@ -68,14 +73,14 @@ describe('control routes', () => {
   })
 
   it('serves statistics', async () => {
-    const srv = (server = await startReferenceServer())
+    const srv = (server = await startWithControl())
     const id = srv.uploadIdFromUrl(await createUploadUrl(srv.endpoint))
     const stats = jsonBody(await control(srv, 'GET', 'stats'))
     expect(stats).toMatchObject({ requests: { create: 1 }, bodyBytesReceived: 0, perUpload: { [id]: { requests: 1 } } })
   })
 
   it('answers CORS preflights on control routes', async () => {
-    const srv = (server = await startReferenceServer())
+    const srv = (server = await startWithControl())
     const response = await rawRequest({
       method: 'OPTIONS',
       url: `${srv.url}/__control/faults`,
@@ -88,9 +93,13 @@ describe('control routes', () => {
     })
   })
 
-  it('is absent when control is off', async () => {
-    const srv = (server = await startReferenceServer({ control: false }))
-    expect((await control(srv, 'POST', 'faults', { type: 'status', status: 500 })).status).toBe(404)
-    expect(srv.faults.list()).toEqual([])
+  it('is absent by default and when control is off', async () => {
+    for (const options of [{}, { control: false }]) {
+      const srv = (server = await startReferenceServer(options))
+      expect((await control(srv, 'POST', 'faults', { type: 'status', status: 500 })).status).toBe(404)
+      expect((await rawRequest({ method: 'GET', url: `${srv.url}/__control/uploads` })).status).toBe(404)
+      expect(srv.faults.list()).toEqual([])
+      await srv.close()
+    }
   })
 })
