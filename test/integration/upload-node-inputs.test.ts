@@ -145,11 +145,13 @@ describe('origins and credentials', () => {
   })
 
   it('follows a Location on an allowed origin and sends the credentials there too', async () => {
-    // The endpoint is reached as localhost; the server names its uploads with 127.0.0.1.
+    // The endpoint is reached as localhost; a front end tells the server (X-Forwarded-Host) to
+    // name its uploads with 127.0.0.1, another origin.
     const endpoint = server.endpoint.replace('127.0.0.1', 'localhost')
     const data = randomData(2 * MiB)
     const log = recordRequests(server)
-    const options: UploadOptions = { endpoint, chunkSize: MiB, headers: { Authorization: 'Bearer secret' } }
+    const headers = { Authorization: 'Bearer secret', 'X-Forwarded-Host': new URL(server.url).host }
+    const options: UploadOptions = { endpoint, chunkSize: MiB, headers }
     await expect(new Upload(data.bytes, options).start()).rejects.toMatchObject({ code: 'location-refused' })
     const { url } = await new Upload(data.bytes, { ...options, allowedOrigins: [server.url] }).start()
     log.stop()
