@@ -80,8 +80,6 @@ interface Round {
   ackedAtStart: number
   /** Body bytes the round's requests were to carry. */
   offered: number
-  /** Body bytes they handed to the network (`offered` when the transport does not report it). */
-  sent: number
   /** An upload URL was learned (a 104 before a cut): progress on its own. */
   learnedUrl: boolean
 }
@@ -273,8 +271,8 @@ export class BaseUpload<Input> {
   }
 
   /**
-   * Attempts under p-retry. A failure after real progress (the server stored a real share of
-   * what the round sent, see {@link isRealProgress}, or named the upload URL) starts a fresh round
+   * Attempts under p-retry. A failure after real progress (the server stored 64 KiB or all that
+   * the round offered, see {@link isRealProgress}, or named the upload URL) starts a fresh round
    * at once: backoff and the retry count apply to failures in a row, so a long upload survives any
    * number of separate cuts, and a server that keeps a few bytes of each request does not.
    */
@@ -282,7 +280,7 @@ export class BaseUpload<Input> {
     for (;;) {
       this.throwIfAborted()
       this.round = newRound(this.bytesAcked)
-      const progressed = (): boolean => this.round.learnedUrl || isRealProgress({ stored: this.bytesAcked - this.round.ackedAtStart, ...this.round })
+      const progressed = (): boolean => this.round.learnedUrl || isRealProgress({ stored: this.bytesAcked - this.round.ackedAtStart, offered: this.round.offered })
       try {
         return await pRetry(() => this.attempt(source), {
           ...this.retry,
@@ -304,12 +302,12 @@ export class BaseUpload<Input> {
 
   /**
    * The error a round ends with: `no-progress` when its retries ran out while the server stored
-   * bytes, but never a real share of them (it keeps a few bytes of each request, then cuts).
+   * bytes, but never 64 KiB or all of a request (it keeps a few bytes of each request, then cuts).
    */
   private outOfRetries(error: unknown): unknown {
     const stored = this.bytesAcked - this.round.ackedAtStart
     if (!(error instanceof UploadError) || !error.retryable || error.code === 'no-progress' || stored <= 0) return error
-    return new UploadError('no-progress', `the retries ran out while the server stored only ${stored} of the ${this.round.offered} bytes sent`, {
+    return new UploadError('no-progress', `the retries ran out while the server stored only ${stored} of the ${this.round.offered} bytes offered`, {
       retryable: false,
       cause: error,
     })
@@ -439,12 +437,12 @@ export class BaseUpload<Input> {
   }
 
   /**
-   * A 2xx to an append that stored no real share of it (the same offset again) is a failed
-   * attempt, retried with backoff, not a reason to send the same bytes again at once.
+   * A 2xx to an append that stored neither 64 KiB nor all of it (the same offset again, say) is a
+   * failed attempt, retried with backoff, not a reason to send the same bytes again at once.
    */
   private checkAppendProgress(start: number, length: number, status: number): void {
     const stored = this.offset - start
-    if (length === 0 || isRealProgress({ stored, offered: length, sent: length })) return
+    if (length === 0 || isRealProgress({ stored, offered: length })) return
     throw new UploadError('no-progress', `the server accepted a ${length}-byte request but stored ${stored} bytes of it`, { status, retryable: true })
   }
 
@@ -470,15 +468,10 @@ export class BaseUpload<Input> {
     this.throwIfAborted()
     const bodyHeaders = chunk && this.proto.bodyHeaders ? await this.proto.bodyHeaders(request, chunk) : {}
     const start = request.body?.start ?? 0
-    const round = this.round
-    round.offered += chunk?.length ?? 0
-    if (!this.sender.transport.reportsUploadProgress) round.sent += chunk?.length ?? 0
-    let reported = 0
+    this.round.offered += chunk?.length ?? 0
     return this.sender.send(request, chunk, bodyHeaders, {
       signals: [this.runController.signal, this.pauseController.signal],
       onProgress: (sent) => {
-        if (this.sender.transport.reportsUploadProgress) round.sent += Math.max(0, sent - reported)
-        reported = Math.max(reported, sent)
         this.bytesSent = start + sent
         this.emitProgress()
       },
@@ -657,7 +650,7 @@ export class BaseUpload<Input> {
 }
 
 function newRound(ackedAtStart: number): Round {
-  return { ackedAtStart, offered: 0, sent: 0, learnedUrl: false }
+  return { ackedAtStart, offered: 0, learnedUrl: false }
 }
 
 /**

@@ -94,31 +94,28 @@ export function checkLimits(size: number | undefined, limits: UploadLimits): Upl
 /** Bytes a stretch of requests must get stored to count as progress (unless it offered fewer). */
 export const MIN_PROGRESS_BYTES = 64 * 1024
 
-/** Share of the bytes sent that a stretch of requests must get stored to count as progress. */
-export const MIN_PROGRESS_SHARE = 1 / 16
-
 /** What a stretch of requests (one request, or the attempts since the last progress) did. */
 export interface ProgressInput {
   /** Bytes the server's offset moved forward. */
   stored: number
   /** Body bytes the requests were to carry. */
   offered: number
-  /** Body bytes they handed to the network (equal to `offered` when the transport cannot tell). */
-  sent: number
 }
 
 /**
- * Whether the server stored a real share of what it was sent: more than nothing, and at least
- * the larger of {@link MIN_PROGRESS_BYTES} and {@link MIN_PROGRESS_SHARE} of the bytes sent, or
- * every byte offered when that is less. A server that keeps 10 bytes of each request, or answers
- * 2xx without moving its offset, makes none; a network cut after megabytes does.
+ * Whether the server stored a real amount of what it was offered: at least
+ * {@link MIN_PROGRESS_BYTES} (64 KiB), or every byte offered when that is less, and more than
+ * nothing. A server that keeps 10 bytes of each request, or answers 2xx without moving its
+ * offset, makes none; a network cut after 64 KiB does, so an upload makes at most one round per
+ * 64 KiB stored. Not a share of the bytes sent: those include what sat in socket buffers (MiBs on
+ * a fast link), which would judge a real cut soon after a resume as no progress.
  *
  * @example
- * isRealProgress({ stored: 10, offered: 8 << 20, sent: 300_000 }) // false
- * isRealProgress({ stored: 100, offered: 100, sent: 100 }) // true
+ * isRealProgress({ stored: 10, offered: 8 << 20 }) // false
+ * isRealProgress({ stored: 100, offered: 100 }) // true
  */
-export function isRealProgress({ stored, offered, sent }: ProgressInput): boolean {
-  return stored > 0 && stored >= Math.min(offered, Math.max(MIN_PROGRESS_BYTES, sent * MIN_PROGRESS_SHARE))
+export function isRealProgress({ stored, offered }: ProgressInput): boolean {
+  return stored > 0 && stored >= Math.min(offered, MIN_PROGRESS_BYTES)
 }
 
 /**

@@ -13,27 +13,25 @@ const KiB = 1024
 const MiB = 1024 * KiB
 
 describe('isRealProgress', () => {
-  it('is none when nothing was stored, even when nothing was sent', () => {
-    expect(isRealProgress({ stored: 0, offered: 0, sent: 0 })).toBe(false)
-    expect(isRealProgress({ stored: 0, offered: MiB, sent: MiB })).toBe(false)
+  it('is none when nothing was stored, even when nothing was offered', () => {
+    expect(isRealProgress({ stored: 0, offered: 0 })).toBe(false)
+    expect(isRealProgress({ stored: 0, offered: MiB })).toBe(false)
   })
 
   it('is none for a few bytes of a large request (the 10-bytes-then-cut server)', () => {
-    expect(isRealProgress({ stored: 10, offered: MiB, sent: 0 })).toBe(false)
-    expect(isRealProgress({ stored: 10, offered: MiB, sent: 300 * KiB })).toBe(false)
-    expect(isRealProgress({ stored: MIN_PROGRESS_BYTES - 1, offered: MiB, sent: MiB })).toBe(false)
+    expect(isRealProgress({ stored: 10, offered: MiB })).toBe(false)
+    expect(isRealProgress({ stored: MIN_PROGRESS_BYTES - 1, offered: MiB })).toBe(false)
   })
 
-  it('needs the whole request when it is smaller than the minimum', () => {
-    expect(isRealProgress({ stored: 100, offered: 100, sent: 100 })).toBe(true)
-    expect(isRealProgress({ stored: 99, offered: 100, sent: 100 })).toBe(false)
+  it('needs the whole request when it is smaller than 64 KiB', () => {
+    expect(isRealProgress({ stored: 100, offered: 100 })).toBe(true)
+    expect(isRealProgress({ stored: 99, offered: 100 })).toBe(false)
   })
 
-  it('is real from 64 KiB or a sixteenth of what was sent, whichever is larger', () => {
-    expect(isRealProgress({ stored: MIN_PROGRESS_BYTES, offered: MiB, sent: MiB })).toBe(true)
-    // A cut after 64 MiB of a 1 GiB request that kept 3 MiB: a sixteenth is 4 MiB.
-    expect(isRealProgress({ stored: 3 * MiB, offered: 1024 * MiB, sent: 64 * MiB })).toBe(false)
-    expect(isRealProgress({ stored: 4 * MiB, offered: 1024 * MiB, sent: 64 * MiB })).toBe(true)
+  it('is real from 64 KiB, however large the request (a cut soon after a resume)', () => {
+    expect(MIN_PROGRESS_BYTES).toBe(64 * KiB)
+    expect(isRealProgress({ stored: MIN_PROGRESS_BYTES, offered: MiB })).toBe(true)
+    expect(isRealProgress({ stored: 158 * KiB, offered: 1024 * MiB })).toBe(true)
   })
 })
 
