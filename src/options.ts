@@ -207,7 +207,8 @@ export const UPLOAD_OPTION_NAMES: ReadonlyArray<keyof UploadOptions> = Object.ke
 /**
  * Throws for options a JavaScript caller could get wrong without a compiler to tell: a
  * TypeError for an unknown name (a typo such as `chunksize` would otherwise be ignored), a
- * RangeError for a number out of range.
+ * RangeError for a `chunkSize` that is not positive. (A negative `maxRestarts` or
+ * `maxRetryAfter` acts as 0.)
  */
 export function checkUploadOptions(options: UploadOptions): void {
   for (const name of Object.keys(options)) {
@@ -215,16 +216,6 @@ export function checkUploadOptions(options: UploadOptions): void {
   }
   if (options.chunkSize !== undefined && !(options.chunkSize > 0)) {
     throw new RangeError('resumable-upload: `chunkSize` must be a positive number or Infinity')
-  }
-  if (options.maxRestarts !== undefined && !(Number.isInteger(options.maxRestarts) && options.maxRestarts >= 0)) {
-    throw new RangeError('resumable-upload: `maxRestarts` must be a non-negative integer')
-  }
-  if (options.maxRetryAfter !== undefined && !(options.maxRetryAfter >= 0)) {
-    throw new RangeError('resumable-upload: `maxRetryAfter` must be a non-negative number of seconds')
-  }
-  const version = options.interopVersion
-  if (version !== undefined && !(Number.isInteger(version) && version >= 3)) {
-    throw new RangeError('resumable-upload: `interopVersion` must be an integer from 3')
   }
 }
 

@@ -307,7 +307,7 @@ export class BaseUpload<Input> {
   private outOfRetries(error: unknown): unknown {
     const stored = this.bytesAcked - this.round.ackedAtStart
     if (!(error instanceof UploadError) || !error.retryable || error.code === 'no-progress' || stored <= 0) return error
-    return new UploadError('no-progress', `the retries ran out while the server stored only ${stored} of the ${this.round.offered} bytes offered`, {
+    return new UploadError('no-progress', `the retries ran out; the server stored only ${stored} bytes`, {
       retryable: false,
       cause: error,
     })
@@ -443,7 +443,7 @@ export class BaseUpload<Input> {
   private checkAppendProgress(start: number, length: number, status: number): void {
     const stored = this.offset - start
     if (length === 0 || isRealProgress({ stored, offered: length })) return
-    throw new UploadError('no-progress', `the server accepted a ${length}-byte request but stored ${stored} bytes of it`, { status, retryable: true })
+    throw new UploadError('no-progress', `the server stored ${stored} of ${length} bytes`, { status, retryable: true })
   }
 
   /** Lets a protocol that needs it (tus) learn the server's capabilities, once per Upload. */
@@ -506,8 +506,7 @@ export class BaseUpload<Input> {
     if (this.url !== undefined && this.urlVia === '104' && via !== 'stored') {
       if (url !== this.url) {
         void this.cancel(this.url)
-        const message = via === '104' ? 'a later 104 named another upload URL than the first' : 'the creation response named another upload URL than its 104'
-        throw new UploadError('location-changed', message, { retryable: false })
+        throw new UploadError('location-changed', 'the server named two upload URLs for one creation', { retryable: false })
       }
       return
     }
@@ -574,7 +573,7 @@ export class BaseUpload<Input> {
     }
     const maxRestarts = this.options.maxRestarts ?? DEFAULT_MAX_RESTARTS
     if (this.restarts >= maxRestarts) {
-      throw new UploadError('upload-gone', `the upload was gone again after ${this.restarts} fresh starts (see \`maxRestarts\`)`, { retryable: false })
+      throw new UploadError('upload-gone', 'the upload was gone again (see `maxRestarts`)', { retryable: false })
     }
     this.restarts++
     void this.persistence.remove()
@@ -659,7 +658,7 @@ function newRound(ackedAtStart: number): Round {
  */
 function checkCompletion(offset: number | undefined, end: number | undefined): void {
   if (offset === undefined || end === undefined || offset === end) return
-  throw new UploadError('offset-invalid', `the server reports the upload complete at ${offset} bytes, the source has ${end}`, { retryable: false })
+  throw new UploadError('offset-invalid', `the server completed the upload at ${offset} of ${end} bytes`, { retryable: false })
 }
 
 /**

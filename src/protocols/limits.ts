@@ -83,10 +83,10 @@ export function checkLimits(size: number | undefined, limits: UploadLimits): Upl
   const { maxAppendSize, minAppendSize } = limits
   const fitsOneRequest = maxAppendSize === undefined || (size !== undefined && size <= maxAppendSize)
   if (!fitsOneRequest && maxAppendSize < MIN_APPEND_SIZE_FLOOR) {
-    return new UploadError('limit-unusable', `the server's max-append-size of ${maxAppendSize} bytes is below the floor of ${MIN_APPEND_SIZE_FLOOR}`, { retryable: false })
+    return new UploadError('limit-unusable', `max-append-size ${maxAppendSize} is below ${MIN_APPEND_SIZE_FLOOR}`, { retryable: false })
   }
   if (!fitsOneRequest && minAppendSize !== undefined && minAppendSize > maxAppendSize) {
-    return new UploadError('limit-unusable', `the server's min-append-size (${minAppendSize}) is above its max-append-size (${maxAppendSize})`, { retryable: false })
+    return new UploadError('limit-unusable', 'min-append-size exceeds max-append-size', { retryable: false })
   }
   return checkSize(size, limits)
 }
