@@ -8,13 +8,15 @@
  *   Retryable for 408, 429 and 5xx.
  * - `malformed-response`: a header the protocol needs is missing or not valid structured-field
  *   syntax (for example `Upload-Offset: -5`).
- * - `offset-invalid`: the server's offset is beyond the source's size, or went backwards.
+ * - `offset-invalid`: the server's offset is beyond the source's size or the bytes sent, went
+ *   backwards, or the server reports the upload complete at another offset than the source's length.
  * - `length-mismatch`: the server's `Upload-Length` differs from the source's size.
  * - `location-missing`: a creation response without `Location`.
  * - `location-refused`: a `Location` on an origin the options do not allow.
- * - `location-changed`: two `Location`s for one request differ.
+ * - `location-changed`: two `Location`s for one request differ (a 104 and the 201, or two 104s).
  * - `too-large`: the source exceeds the server's `max-size`.
- * - `upload-gone`: the upload resource answers 404/410 and restarting was turned off.
+ * - `upload-gone`: the upload resource answers 404/410 and restarting was turned off, or
+ *   `maxRestarts` fresh starts ran out.
  * - `upload-failed`: the server completed the upload with an error status (`Upload-Complete: ?1`).
  * - `source-changed`: the file differs from the one the stored upload was made from.
  * - `source-error`: the source could not be read.
@@ -27,8 +29,8 @@
  *   the retries ran out.
  * - `limit-unusable`: the server announced a limit the upload cannot work with (for example a
  *   `max-append-size` below the floor of 1 KiB).
- * - `redirect-refused`: a response redirected to an origin that is not allowed; nothing was sent
- *   there, or (XHR, which follows redirects itself) its answer was not trusted.
+ * - `redirect-refused`: the server answered with a redirect. Redirects are never followed: nothing
+ *   was sent to the target, or (XHR, which follows redirects itself) its answer was not trusted.
  */
 export type UploadErrorCode =
   | 'network'

@@ -100,7 +100,13 @@ export interface UploadOptions {
    * `storeDirectory`), a Store, or false for none. Records never hold credentials or headers.
    */
   store?: 'indexeddb' | 'memory' | 'file' | Store | false
-  /** Directory of the `'file'` store (Node). Default: `<os tmpdir>/resumable-upload`. */
+  /**
+   * Directory of the `'file'` store (Node); it must belong to the current user and not be
+   * writable by group or others, else the upload goes on in memory with a warning. Default: a
+   * per-user state directory, mode 0700 (`$XDG_STATE_HOME/resumable-upload` or
+   * `~/.local/state/resumable-upload`; `~/Library/Application Support/resumable-upload` on macOS;
+   * `%LOCALAPPDATA%\resumable-upload` on Windows).
+   */
   storeDirectory?: string
   /**
    * The key that finds a stored upload for a source. Default: from name, size, type,
@@ -122,7 +128,8 @@ export interface UploadOptions {
   persistBlob?: boolean
   /**
    * When another tab is uploading the same file: `'wait'` until it is done (then resume from its
-   * state), or `'fail'` at once with code `locked`. Uses Web Locks where present. Default: 'wait'.
+   * state), or `'fail'` at once with code `locked`. Uses the store's lock (the file store's works
+   * across processes), else Web Locks where present. Default: 'wait'.
    */
   lock?: 'wait' | 'fail'
 }

@@ -66,6 +66,7 @@ const FORGET_ON: ReadonlySet<UploadErrorCode> = new Set<UploadErrorCode>([
   'location-changed',
   'too-large',
   'limit-unusable',
+  'redirect-refused',
   'upload-gone',
   'upload-failed',
   'source-changed',
