@@ -140,8 +140,11 @@ export type ProtocolResult =
   | { kind: 'offset'; offset: number; complete: boolean; length: number | undefined; limits: UploadLimits }
   /** An append (or creation with body) was fully processed; more bytes are expected. */
   | { kind: 'appended'; offset: number | undefined; limits: UploadLimits }
-  /** The upload is complete; `response` is the target resource's answer. */
-  | { kind: 'complete'; url: string | undefined; response: HttpResponse }
+  /**
+   * The upload is complete; `response` is the target resource's answer, `offset` the
+   * `Upload-Offset` it stated, when it stated one (the Upload checks it is the source's length).
+   */
+  | { kind: 'complete'; url: string | undefined; response: HttpResponse; offset?: number }
   /** The request's offset was wrong; resume from `offset` (HEAD first when undefined). */
   | { kind: 'mismatch'; offset: number | undefined }
   /** The upload resource no longer exists (404/410). */

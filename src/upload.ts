@@ -22,7 +22,6 @@ import { UploadPersistence } from './persistence'
 import { RequestSender } from './request-sender'
 import { loadProtocol } from './protocols/load'
 import { checkLimits, isRealProgress, planChunk } from './protocols/limits'
-import { parseNonNegativeInteger } from './protocols/structured-fields'
 import type {
   HttpResponse,
   InterimResponse,
@@ -387,7 +386,7 @@ export class BaseUpload<Input> {
     const sent = request.body === null ? undefined : chunk
     const { response, result } = await this.exchange('create', request, sent)
     if (result.kind === 'complete') {
-      checkCompletion(statedOffset(result.response), source.size ?? sent?.length ?? 0)
+      checkCompletion(result.offset, source.size ?? sent?.length ?? 0)
       return { url: this.confirmFinalLocation(result.url), response }
     }
     if (result.kind === 'too-large') return this.shrinkAfter413(result.limits, sent)
@@ -420,7 +419,7 @@ export class BaseUpload<Input> {
         return undefined
       case 'complete':
         if (!chunk.last) throw new UploadError('malformed-response', 'the server reported the upload complete before its last byte', { retryable: false })
-        checkCompletion(statedOffset(result.response), start + chunk.length)
+        checkCompletion(result.offset, start + chunk.length)
         this.emitter.emit('chunk', { start, end: start + chunk.length })
         return { url: this.confirmFinalLocation(result.url), response }
       case 'mismatch':
@@ -662,13 +661,6 @@ function checkCompletion(offset: number | undefined, end: number | undefined): v
   throw new UploadError('offset-invalid', `the server completed the upload at ${offset} of ${end} bytes`, { retryable: false })
 }
 
-/**
- * The `Upload-Offset` a final response states, if any (both protocols name the field so; the
- * completion result itself does not carry it).
- */
-function statedOffset(response: HttpResponse): number | undefined {
-  return parseNonNegativeInteger(response.headers['upload-offset'])
-}
 
 function unexpected(result: ProtocolResult): UploadError {
   return new UploadError('malformed-response', `unexpected answer from the server (${result.kind})`, { retryable: false })

@@ -322,7 +322,7 @@ function interpretAppend(ctx: Context, request: RequestDescription, response: Ht
 
 /** The answer of the target resource (`Upload-Complete: ?1`): done, or a refusal (§4.2.1). */
 function completion(response: HttpResponse, url: string | undefined): ProtocolResult {
-  if (response.status < 400) return { kind: 'complete', url, response }
+  if (response.status < 400) return { kind: 'complete', url, response, offset: parseNonNegativeInteger(response.headers['upload-offset']) }
   return fail('upload-failed', `the server completed the upload with status ${response.status}`, {
     status: response.status,
     retryable: false,

@@ -259,7 +259,7 @@ function interpretCreate(ctx: Context, request: RequestDescription, response: Ht
   if (offset > sent) return fail('offset-invalid', `the server claims ${offset} bytes of a ${sent}-byte creation body`)
   const length = parseTusInteger(request.headers['upload-length'])
   if (length === undefined) ctx.deferred.add(resolved.url)
-  if (offset === length) return { kind: 'complete', url: resolved.url, response }
+  if (offset === length) return { kind: 'complete', url: resolved.url, response, offset }
   return { kind: 'created', url: resolved.url, offset, limits: limitsOf(response) }
 }
 
@@ -283,7 +283,7 @@ function interpretAppend(ctx: Context, request: RequestDescription, response: Ht
   if (offset < start || offset > end) return fail('offset-invalid', `the server's offset ${offset} is outside the sent range [${start}, ${end}]`)
   if (request.headers['upload-length'] !== undefined) ctx.deferred.delete(request.url)
   const length = ctx.appendLengths.has(request) ? ctx.appendLengths.get(request) : parseTusInteger(request.headers['upload-length'])
-  if (offset === length) return { kind: 'complete', url: request.url, response }
+  if (offset === length) return { kind: 'complete', url: request.url, response, offset }
   // The last bytes went out but not all were stored: send the rest from the server's offset.
   if (end === length) return { kind: 'mismatch', offset }
   return { kind: 'appended', offset, limits: limitsOf(response) }

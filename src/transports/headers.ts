@@ -100,7 +100,7 @@ export function redirectRefused(requestUrl: string, target?: string, status?: nu
     where = 'an invalid URL'
   }
   const what = status === undefined ? 'a redirect' : `a ${status} redirect`
-  return new UploadError('redirect-refused', `The server answered with ${what} to ${where}; redirects are never followed. Use the final URL as the endpoint.`, {
+  return new UploadError('redirect-refused', `the server answered with ${what} to ${where}; redirects are never followed (use the final URL as the endpoint)`, {
     retryable: false,
     ...(status === undefined ? {} : { status }),
   })

@@ -219,8 +219,10 @@ describe('installed from the tarball', () => {
     visit(entry?.fileName ?? '')
     const initialCode = chunks.filter((chunk) => initial.has(chunk.fileName)).map((chunk) => chunk.code)
     expect(initialCode.join('')).toContain('class Upload')
-    if (packageCode.some((text) => text.includes("'tus-resumable'"))) {
-      for (const code of initialCode) expect(code).not.toContain("'tus-resumable'")
+    // 'upload-defer-length' is written only by the tus protocol (ietf reads 'tus-resumable' to
+    // recognise a tus answer, so that name no longer tells the two apart).
+    if (packageCode.some((text) => text.includes("'upload-defer-length'"))) {
+      for (const code of initialCode) expect(code).not.toContain("'upload-defer-length'")
     }
 
     const data = randomData(1024 * 1024 + 5)

@@ -475,7 +475,7 @@ describe('older interop versions, as real servers speak them', () => {
       const p = at(version)
       const last = p.appendRequest({ url: UPLOAD, offset: 40, end: 100, size: 100, complete: true })
       const tusd = res(204, { 'upload-offset': '100' })
-      expect(p.interpret('append', last, tusd), String(version)).toEqual({ kind: 'complete', url: UPLOAD, response: tusd })
+      expect(p.interpret('append', last, tusd), String(version)).toEqual({ kind: 'complete', url: UPLOAD, response: tusd, offset: 100 })
       expect(p.interpret('append', last, res(204)).kind).toBe('complete')
       expect(p.interpret('append', last, res(204, { 'upload-offset': '70' }))).toEqual({ kind: 'mismatch', offset: 70 })
       const part = p.appendRequest({ url: UPLOAD, offset: 40, end: 70, size: 100, complete: false })
@@ -490,7 +490,7 @@ describe('older interop versions, as real servers speak them', () => {
       const p = at(version)
       const request = p.createRequest(createInput)
       const whole = res(201, { location: UPLOAD, 'upload-offset': '100' })
-      expect(p.interpret('create', request, whole), String(version)).toEqual({ kind: 'complete', url: UPLOAD, response: whole })
+      expect(p.interpret('create', request, whole), String(version)).toEqual({ kind: 'complete', url: UPLOAD, response: whole, offset: 100 })
       expect(p.interpret('create', request, res(201, { location: UPLOAD, 'upload-offset': '40' }))).toMatchObject({ kind: 'created', url: UPLOAD, offset: 40 })
     }
   })

@@ -171,10 +171,10 @@ describe('creation responses', () => {
 
   it('is complete when the stored offset reaches Upload-Length (whole body, or an empty upload)', () => {
     const response = res(201, { location: UPLOAD, 'upload-offset': '100' })
-    expect(created(whole, response)).toEqual({ kind: 'complete', url: UPLOAD, response })
+    expect(created(whole, response)).toEqual({ kind: 'complete', url: UPLOAD, response, offset: 100 })
     const zero = protocol.createRequest({ ...createInput, size: 0, complete: true })
     const answer = res(201, { location: UPLOAD })
-    expect(created(zero, answer)).toEqual({ kind: 'complete', url: UPLOAD, response: answer })
+    expect(created(zero, answer)).toEqual({ kind: 'complete', url: UPLOAD, response: answer, offset: 0 })
   })
 
   it('needs a usable Location', () => {
@@ -243,7 +243,7 @@ describe('append responses (PATCH)', () => {
 
   it('the PATCH whose new offset equals the length is complete; a last PATCH stored in part is a mismatch at the server offset', () => {
     const response = res(204, { 'upload-offset': '100' })
-    expect(appended(last, response)).toEqual({ kind: 'complete', url: UPLOAD, response })
+    expect(appended(last, response)).toEqual({ kind: 'complete', url: UPLOAD, response, offset: 100 })
     expect(appended(last, res(204, { 'upload-offset': '90' }))).toEqual({ kind: 'mismatch', offset: 90 })
   })
 
