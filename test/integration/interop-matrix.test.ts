@@ -10,7 +10,7 @@ import { Upload } from '../../src/node'
 import type { UploadOptions } from '../../src/options'
 import { startReferenceServer, type ReferenceServer } from '../server'
 import type { RequestEvent } from '../server/types'
-import { randomData, type TestData } from '../support/files'
+import { randomData, webStream, type TestData } from '../support/files'
 import { interopViolations } from '../support/interop-requests'
 import { recordRequests } from '../support/requests'
 
@@ -32,18 +32,6 @@ async function expectStored(url: string, data: TestData, version: number): Promi
 
 function expectRequestsSpeak(requests: RequestEvent[], version: number): void {
   expect(interopViolations(requests, version)).toEqual([])
-}
-
-/** A web ReadableStream of `bytes` in pieces, with no known length. */
-function webStream(bytes: Uint8Array, piece: number): ReadableStream<Uint8Array> {
-  let at = 0
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= bytes.length) return controller.close()
-      controller.enqueue(bytes.slice(at, at + piece))
-      at += piece
-    },
-  })
 }
 
 describe.each(VERSIONS.map((version) => [version]))('interop version %i', (version) => {

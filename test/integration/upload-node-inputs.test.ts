@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Upload, ietfProtocol } from '../../src/node'
 import type { UploadOptions } from '../../src/options'
 import { startReferenceServer, type ReferenceServer } from '../server'
-import { randomData, tempDir, writeTestFile, type TestData } from '../support/files'
+import { randomData, tempDir, webStream, writeTestFile, type TestData } from '../support/files'
 import { recordRequests } from '../support/requests'
 
 const MiB = 1024 * 1024
@@ -25,18 +25,6 @@ afterEach(() => server.faults.clear())
 async function expectStored(url: string, data: TestData): Promise<void> {
   const stored = await server.upload(server.uploadIdFromUrl(url))
   expect(stored).toMatchObject({ length: data.bytes.length, offset: data.bytes.length, complete: true, sha256: data.sha256 })
-}
-
-/** A web ReadableStream that yields `bytes` in pieces of `piece` bytes, with no known length. */
-function webStream(bytes: Uint8Array, piece: number): ReadableStream<Uint8Array> {
-  let at = 0
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= bytes.length) return controller.close()
-      controller.enqueue(bytes.slice(at, at + piece))
-      at += piece
-    },
-  })
 }
 
 describe('inputs', () => {

@@ -38,3 +38,15 @@ export async function writeTestFile(dir: string, name: string, data: TestData): 
 export function randomBetween(min: number, max: number): number {
   return min + Math.floor(Math.random() * (max - min))
 }
+
+/** A web ReadableStream that yields `bytes` in pieces of `piece` bytes, with no known length. */
+export function webStream(bytes: Uint8Array, piece: number): ReadableStream<Uint8Array> {
+  let at = 0
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close()
+      controller.enqueue(bytes.slice(at, at + piece))
+      at += piece
+    },
+  })
+}
