@@ -67,18 +67,22 @@ const fullySpecifiedDeclarations = () => ({
 })
 
 /**
- * Keeps the protocols that Upload loads with `import()` (tus) in a chunk of their own. The entries
- * also re-export `tusProtocol`, so by default rollup would merge tus into the chunk it shares with
- * Upload, turn the `import()` into a plain reference, and every app would carry tus. The code the
- * browser entry needs without tus goes to one `upload` chunk (so tus's chunk does not take it
- * along); Node-only modules are left where rollup puts them (never in the browser's chunks).
+ * Keeps what the browser entry loads with `import()` in chunks of their own: the tus protocol
+ * (`protocol: 'tus'`), the fetch transport (asked for, or no XHR), the IndexedDB store (not with
+ * `store: false` or `'memory'`) and the stream source (a ReadableStream input). The entries also
+ * export these (`tusProtocol`, `fetchTransport`, `indexedDbStore`…), so by default rollup would
+ * merge them into the chunk they share with Upload, turn each `import()` into a plain reference,
+ * and every app would carry them. The code the browser entry needs without them goes to one
+ * `upload` chunk (so a lazy chunk does not take it along); Node-only modules are left where
+ * rollup puts them (never in the browser's chunks).
  */
-const lazyProtocolChunks = () => {
-  const lazy = /[\\/]src[\\/]protocols[\\/]tus(?:-[a-z]+)?\.ts$/
+const lazyChunks = () => {
+  const lazy = /[\\/]src[\\/](?:protocols[\\/](tus)(?:-[a-z]+)?|transports[\\/](fetch)|stores[\\/](indexeddb)|sources[\\/](stream))\.ts$/
   const browserEntry = resolve('src/index.ts')
   let core
   return (id, { getModuleInfo }) => {
-    if (lazy.test(id)) return 'tus'
+    const match = lazy.exec(id)
+    if (match) return match.slice(1).find(Boolean)
     if (!core) {
       core = new Set()
       const visit = (moduleId) => {
@@ -104,7 +108,7 @@ export default [
       sourcemap: true,
       entryFileNames: '[name].js',
       chunkFileNames: 'chunks/[name]-[hash].js',
-      manualChunks: lazyProtocolChunks(),
+      manualChunks: lazyChunks(),
       // Otherwise each entry repeats its chunks' `import 'mitt'`/`import 'p-retry'` as bare imports,
       // which app bundlers then warn about (the packages declare `sideEffects: false`).
       hoistTransitiveImports: false,
@@ -118,7 +122,7 @@ export default [
       format: 'iife',
       name: 'ResumableUpload',
       sourcemap: true,
-      // One file for a script tag: protocols that npm users load on demand are inlined.
+      // One file for a script tag: what npm users load on demand (tus, fetch…) is inlined.
       inlineDynamicImports: true,
       plugins: [terser({ format: { comments: false } })],
     },

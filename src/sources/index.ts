@@ -6,7 +6,6 @@
 import type { Source } from '../types'
 import { blobSource } from './blob'
 import { bytesSource, type SourceMetadata } from './bytes'
-import { streamSource } from './stream'
 
 export { blobSource } from './blob'
 export { bytesSource, type SourceMetadata } from './bytes'
@@ -27,15 +26,16 @@ export function isSource(value: unknown): value is Source {
 
 /**
  * The source for a browser input: a Source as it is, a Blob or File -> {@link blobSource}, a
- * Uint8Array, Buffer or ArrayBuffer -> {@link bytesSource}, a ReadableStream -> {@link streamSource}.
+ * Uint8Array, Buffer or ArrayBuffer -> {@link bytesSource}, a ReadableStream -> {@link streamSource}
+ * (loaded on demand: few uploads are streams of unknown length).
  * @param input the data to upload
  * @param metadata name, type and lastModified for inputs without their own (default none)
- * @throws TypeError for any other input
+ * @throws TypeError (a rejection) for any other input
  */
-export function toSource(input: SourceInput, metadata: SourceMetadata = {}): Source {
+export async function toSource(input: SourceInput, metadata: SourceMetadata = {}): Promise<Source> {
   if (isSource(input)) return input
   if (typeof Blob !== 'undefined' && input instanceof Blob) return blobSource(input, metadata)
   if (input instanceof Uint8Array || input instanceof ArrayBuffer) return bytesSource(input, metadata)
-  if (typeof ReadableStream !== 'undefined' && input instanceof ReadableStream) return streamSource(input, metadata)
+  if (typeof ReadableStream !== 'undefined' && input instanceof ReadableStream) return (await import('./stream')).streamSource(input, metadata)
   throw new TypeError('Unsupported upload input: expected a Blob, File, Uint8Array, ArrayBuffer or ReadableStream.')
 }

@@ -5,7 +5,9 @@
  * project (dependencies from the npm cache). There:
  * - Node `import` and `require` of `resumable-upload` upload to the reference server;
  * - a rollup browser bundle of `import { Upload } from 'resumable-upload'` has no `node:` import,
- *   leaves out what the browser never uses (node-http, file sources and stores, tus), and uploads;
+ *   leaves out what the browser never uses (node-http, file sources and stores), keeps what few
+ *   uploads need (tus, fetch, IndexedDB, stream sources) out of its initial chunks, and uploads
+ *   (in Node, so through the fetch transport loaded on demand);
  * - a rollup Node bundle uploads a file;
  * - `resumable-upload/react` renders on the server without touching browser globals;
  * - TypeScript consumers (nodenext and bundler resolution) type-check.
@@ -72,7 +74,7 @@ beforeAll(async () => {
   work = await tempDir('resumable-upload-package-')
   const staging = join(work.dir, 'staging')
   await mkdir(staging)
-  for (const entry of ['src', 'package.json', 'tsconfig.json', 'rollup.config.mjs', 'README.md']) {
+  for (const entry of ['src', 'package.json', 'tsconfig.json', 'rollup.config.mjs', 'README.md', 'LICENSE']) {
     await cp(join(repo, entry), join(staging, entry), { recursive: true })
   }
   await symlink(join(repo, 'node_modules'), join(staging, 'node_modules'), 'dir')
@@ -106,7 +108,7 @@ async function expectStored(url: string, data: TestData): Promise<void> {
 
 describe('the packed tarball', () => {
   it('holds the entries, their types, and no stale or source files', () => {
-    for (const file of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts', 'dist/react/index.js', 'dist/react/index.d.ts', 'dist/resumable-upload.min.js']) {
+    for (const file of ['package.json', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts', 'dist/react/index.js', 'dist/react/index.d.ts', 'dist/resumable-upload.min.js']) {
       expect(packedFiles).toContain(file)
     }
     expect(packedFiles.filter((file) => !file.startsWith('dist/') && !/^(package\.json|README\.md|LICENSE)$/.test(file))).toEqual([])
@@ -219,10 +221,19 @@ describe('installed from the tarball', () => {
     visit(entry?.fileName ?? '')
     const initialCode = chunks.filter((chunk) => initial.has(chunk.fileName)).map((chunk) => chunk.code)
     expect(initialCode.join('')).toContain('class Upload')
+    // So are the parts few uploads need: each is in a chunk of the bundle, never in the initial ones.
     // 'upload-defer-length' is written only by the tus protocol (ietf reads 'tus-resumable' to
     // recognise a tus answer, so that name no longer tells the two apart).
-    if (packageCode.some((text) => text.includes("'upload-defer-length'"))) {
-      for (const code of initialCode) expect(code).not.toContain("'upload-defer-length'")
+    const lazy = {
+      'tus protocol': "'upload-defer-length'",
+      'fetch transport': "redirect: 'manual'",
+      'IndexedDB store': 'getAllKeys',
+      'stream source': 'The stream could not be read.',
+    }
+    for (const [part, marker] of Object.entries(lazy)) {
+      expect(packageCode.some((text) => text.includes(marker)), `${part} in the package`).toBe(true)
+      expect(chunks.some((chunk) => !initial.has(chunk.fileName) && chunk.code.includes(marker)), `${part} in an on-demand chunk`).toBe(true)
+      for (const code of initialCode) expect(code, `${part} in the initial chunks`).not.toContain(marker)
     }
 
     const data = randomData(1024 * 1024 + 5)
@@ -286,16 +297,19 @@ describe('installed from the tarball', () => {
   it('TypeScript consumers type-check: nodenext gets the Node types, bundler the browser types', async () => {
     await writeFile(
       join(scratch, 'consumer-node.ts'),
-      `import { Upload, type UploadResult } from 'resumable-upload'
+      `import { Upload, type UploadResult, type UploadWarning, type UploadWarningCode, type FetchTransportOptions, type NodeHttpTransportOptions } from 'resumable-upload'
       import { useUpload, type UseUploadResult } from 'resumable-upload/react'
       export const done: Promise<UploadResult> = new Upload('./data.bin', { endpoint: 'http://127.0.0.1/uploads' }).start()
+      export const restored: Promise<Upload[]> = Upload.restoreAll({ store: 'memory' })
+      export type Public = [UploadWarning, UploadWarningCode, FetchTransportOptions, NodeHttpTransportOptions]
       export type Hook = (file: Blob) => UseUploadResult
       export const hook: Hook = (file) => useUpload(file, { endpoint: '/uploads' })`,
     )
     await writeFile(
       join(scratch, 'consumer-browser.ts'),
-      `import { Upload, type UploadResult } from 'resumable-upload'
+      `import { Upload, type UploadResult, type UploadWarning, type UploadWarningCode, type FetchTransportOptions, type XhrTransportOptions } from 'resumable-upload'
       import { useUploads } from 'resumable-upload/react'
+      export type Public = [UploadWarning, UploadWarningCode, FetchTransportOptions, XhrTransportOptions]
       export const done: Promise<UploadResult> = new Upload(new Blob(['x']), { endpoint: '/uploads' }).start()
       // @ts-expect-error a file path is a Node input; browser types do not take it
       export const path = new Upload('./data.bin', { endpoint: '/uploads' })
