@@ -1,7 +1,9 @@
 import { defineConfig } from '@playwright/test'
+import { findChromium } from './test/support/chromium'
 
-// Browser tests run in Debian's Chromium (`apt-get install chromium`); Playwright's own browser
-// download is not used. The flags keep Chromium off the network it cannot reach here.
+// Browser tests run in the Chromium that `npm test`'s first step found (test/support/chromium.ts):
+// CHROMIUM_PATH, Debian's /usr/bin/chromium, or Playwright's own. The flags keep Chromium off the
+// network it cannot reach here.
 export default defineConfig({
   testDir: './test/browser',
   testMatch: '**/*.spec.ts',
@@ -15,7 +17,7 @@ export default defineConfig({
     headless: true,
     trace: 'off',
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      executablePath: findChromium(),
       args: [
         '--no-sandbox',
         '--disable-gpu',

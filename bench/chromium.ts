@@ -7,6 +7,7 @@
  */
 import { join, resolve } from 'node:path'
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core'
+import { findChromium } from '../test/support/chromium'
 import { startStaticServer, type StaticServer } from '../test/support/static-server'
 import type { UploadConfig } from './configs'
 import { MiB, dataSha256 } from './data'
@@ -15,9 +16,6 @@ import type { BenchWindow, PageUpload } from './page/bench-page'
 import { canReadProc, descendantCpuSeconds } from './proc'
 import { summarize, type RunResult, type ThroughputRow } from './results'
 import type { BenchServers } from './servers'
-
-/** Debian's Chromium, as the browser tests use it. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 /** The flags of the browser tests: keep Chromium off networks it cannot reach. */
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
@@ -156,7 +154,7 @@ export async function runChromiumThroughput(servers: BenchServers, matrix: Chrom
   })
   // The reference server answers CORS only for origins it was told about.
   servers.reference.allowCorsOrigin(pages.url)
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS })
+  const browser = await chromium.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS })
   try {
     let session = await openSession(browser, pages)
     const rows: ThroughputRow[] = []

@@ -11,7 +11,7 @@
  */
 import { browserEnvironment } from './browser-environment'
 import type { UploadOptions } from './options'
-import { findPreviousRecords, restorableRecords } from './previous'
+import { findPreviousRecords, restorable, type RestoreOptions } from './previous'
 import type { SourceInput } from './sources'
 import type { UploadRecord } from './types'
 import { BaseUpload } from './upload'
@@ -36,32 +36,16 @@ export class Upload extends BaseUpload<SourceInput> {
    * e.g. after a reload: `for (const upload of await Upload.restoreAll(options)) upload.start()`.
    * Each keeps its stored endpoint and metadata; `options` supplies the rest (headers, store…).
    */
-  static async restoreAll(options: Omit<UploadOptions, 'endpoint' | 'url'> = {}): Promise<Upload[]> {
-    const records = await restorableRecords(options, browserEnvironment)
-    return records.map((record) => new Upload(record.blob, { ...options, endpoint: record.endpoint, metadata: record.metadata, persistBlob: true }))
+  static async restoreAll(options: RestoreOptions = {}): Promise<Upload[]> {
+    return (await restorable(options, browserEnvironment)).map((item) => new Upload(item.blob, item.options))
   }
 }
 
-export { UploadError, isRetryableStatus } from './errors'
-export type { UploadErrorCode, UploadErrorOptions } from './errors'
-export type { HeadersOption, RetryOptions, UploadEvents, UploadOptions, UploadProgress, UploadResult, UploadState } from './options'
-export { ietfProtocol } from './protocols/ietf'
-export type { IetfProtocolOptions } from './protocols/ietf'
-export { tusProtocol } from './protocols/tus'
-export type { TusProtocol, TusProtocolOptions, TusServerInfo } from './protocols/tus'
-export { fetchTransport } from './transports/fetch'
+export * from './exports'
 export { xhrTransport } from './transports/xhr'
+export type { XhrTransportOptions } from './transports/xhr'
 export type { SourceInput } from './sources'
-export type * from './types'
-
-// Persistence
-export { memoryStore } from './stores/memory'
 export { indexedDbStore } from './stores/indexeddb'
 export type { IndexedDbStoreOptions } from './stores/indexeddb'
-export { StoreError } from './stores/errors'
-export type { StoreErrorCode } from './stores/errors'
-export { parseRecord } from './stores/record'
-export { fingerprint } from './fingerprint'
-export type { FingerprintFunction, FingerprintOptions } from './fingerprint'
 export { acquireUploadLock } from './locks'
 export type { UploadLock } from './locks'

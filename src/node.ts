@@ -11,7 +11,7 @@
  */
 import { nodeEnvironment } from './node-environment'
 import type { UploadOptions } from './options'
-import { findPreviousRecords } from './previous'
+import { findPreviousRecords, restorable, type RestoreOptions } from './previous'
 import type { NodeSourceInput } from './sources/node'
 import type { UploadRecord } from './types'
 import { BaseUpload } from './upload'
@@ -30,26 +30,22 @@ export class Upload extends BaseUpload<NodeSourceInput> {
   static findPrevious(input: NodeSourceInput, options: UploadOptions): Promise<UploadRecord[]> {
     return findPreviousRecords(input, options, nodeEnvironment)
   }
+
+  /**
+   * Ready-to-start Uploads for every unfinished upload whose Blob the store kept (`persistBlob`
+   * with a store that keeps Blobs: `store: 'memory'` within this process, or your own Store).
+   * The default file store writes JSON and keeps no Blob, so after a restart this finds nothing:
+   * pass the file path again (`new Upload(path, options)` resumes from the stored record).
+   * Each keeps its stored endpoint and metadata; `options` supplies the rest.
+   */
+  static async restoreAll(options: RestoreOptions = {}): Promise<Upload[]> {
+    return (await restorable(options, nodeEnvironment)).map((item) => new Upload(item.blob, item.options))
+  }
 }
 
-export { UploadError, isRetryableStatus } from './errors'
-export type { UploadErrorCode, UploadErrorOptions } from './errors'
-export type { HeadersOption, RetryOptions, UploadEvents, UploadOptions, UploadProgress, UploadResult, UploadState } from './options'
-export { ietfProtocol } from './protocols/ietf'
-export type { IetfProtocolOptions } from './protocols/ietf'
-export { tusProtocol } from './protocols/tus'
-export type { TusProtocol, TusProtocolOptions, TusServerInfo } from './protocols/tus'
-export { fetchTransport } from './transports/fetch'
+export * from './exports'
 export { nodeHttpTransport } from './transports/node-http'
+export type { NodeHttpTransportOptions } from './transports/node-http'
 export type { NodeSourceInput } from './sources/node'
-export type * from './types'
-
-// Persistence
-export { memoryStore } from './stores/memory'
 export { fileStore } from './stores/file'
 export type { FileStoreOptions } from './stores/file'
-export { StoreError } from './stores/errors'
-export type { StoreErrorCode } from './stores/errors'
-export { parseRecord } from './stores/record'
-export { fingerprint } from './fingerprint'
-export type { FingerprintFunction, FingerprintOptions } from './fingerprint'

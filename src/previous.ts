@@ -20,6 +20,9 @@ export async function findPreviousRecords<Input>(input: Input, options: UploadOp
   }
 }
 
+/** What `Upload.restoreAll` takes: the Upload options except where to upload (each record says). */
+export type RestoreOptions = Omit<UploadOptions, 'endpoint' | 'url'>
+
 /** Stored records that carry their file (`persistBlob`), so they can resume with no file picker. */
 export async function restorableRecords<Input>(options: UploadOptions, environment: UploadEnvironment<Input>): Promise<Array<UploadRecord & { blob: Blob }>> {
   const store = environment.store(options.store, options)
@@ -28,4 +31,13 @@ export async function restorableRecords<Input>(options: UploadOptions, environme
   return records
     .map((record) => parseRecord(record))
     .filter((record): record is UploadRecord & { blob: Blob } => record?.blob !== undefined && !record.complete)
+}
+
+/**
+ * The Blob and options of each upload `restoreAll` resumes: the stored endpoint and metadata,
+ * `persistBlob` on, and the caller's other options.
+ */
+export async function restorable<Input>(options: RestoreOptions, environment: UploadEnvironment<Input>): Promise<Array<{ blob: Blob; options: UploadOptions }>> {
+  const records = await restorableRecords(options, environment)
+  return records.map((record) => ({ blob: record.blob, options: { ...options, endpoint: record.endpoint, metadata: record.metadata, persistBlob: true } }))
 }

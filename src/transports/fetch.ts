@@ -5,20 +5,12 @@
  */
 import { UploadError } from '../errors'
 import type { HttpResponse, SendOptions, Transport, TransportRequest } from '../types'
-import {
-  DEFAULT_RESPONSE_BODY_LIMIT,
-  abortedError,
-  collectToBlob,
-  headersFromFetch,
-  isAsyncIterable,
-  networkError,
-  ownedBytes,
-  isRedirect,
-  readCappedText,
-  redirectRefused,
-  toReadableStream,
-  withoutHeaders,
-} from './headers'
+import { headersFromFetch, withoutHeaders } from './header-map'
+import { isRedirect, redirectRefused } from './redirects'
+import { collectToBlob, ownedBytes, toReadableStream } from './request-body'
+import { DEFAULT_RESPONSE_BODY_LIMIT, readCappedText } from './response-text'
+import { isAsyncIterable } from './streams'
+import { abortedError, networkError } from './transport-errors'
 
 /** Options of {@link fetchTransport}. */
 export interface FetchTransportOptions {

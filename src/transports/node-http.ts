@@ -7,17 +7,11 @@ import * as http from 'node:http'
 import * as https from 'node:https'
 import { UploadError } from '../errors'
 import type { HttpResponse, SendOptions, Transport, TransportRequest } from '../types'
-import {
-  CappedText,
-  DEFAULT_RESPONSE_BODY_LIMIT,
-  abortedError,
-  headersFromRaw,
-  isRedirect,
-  iterateBody,
-  networkError,
-  onAbort,
-  redirectRefused,
-} from './headers'
+import { headersFromRaw } from './header-map'
+import { isRedirect, redirectRefused } from './redirects'
+import { iterateBody } from './request-body'
+import { CappedText, DEFAULT_RESPONSE_BODY_LIMIT } from './response-text'
+import { abortedError, networkError, onAbort } from './transport-errors'
 
 /** Options of {@link nodeHttpTransport}. */
 export interface NodeHttpTransportOptions {

@@ -4,18 +4,12 @@
  * @module
  */
 import type { HttpResponse, RequestBody, SendOptions, Transport, TransportRequest } from '../types'
-import {
-  DEFAULT_RESPONSE_BODY_LIMIT,
-  abortedError,
-  collectToBlob,
-  headersFromText,
-  isAsyncIterable,
-  networkError,
-  onAbort,
-  ownedBytes,
-  redirectRefused,
-  wasRedirected,
-} from './headers'
+import { headersFromText } from './header-map'
+import { redirectRefused, wasRedirected } from './redirects'
+import { collectToBlob, ownedBytes } from './request-body'
+import { DEFAULT_RESPONSE_BODY_LIMIT } from './response-text'
+import { isAsyncIterable } from './streams'
+import { abortedError, networkError, onAbort } from './transport-errors'
 
 /** Options of {@link xhrTransport}. */
 export interface XhrTransportOptions {
