@@ -37,10 +37,10 @@ const VERSION = 1
  * @param options database name, factory and corrupt-entry callback (see {@link IndexedDbStoreOptions})
  */
 export function indexedDbStore(options: IndexedDbStoreOptions = {}): Store {
-  const connection = new Connection(options.databaseName ?? 'resumable-upload', options.indexedDB)
+  const run = connect(options.databaseName ?? 'resumable-upload', options.indexedDB)
   return {
     async get(key: string): Promise<UploadRecord | undefined> {
-      const value = await connection.run('readonly', (store) => request(store.get(key)))
+      const value = await run('readonly', (store) => request(store.get(key)))
       if (value === undefined) return undefined
       const record = parseRecord(value)
       if (record === undefined || record.key !== key) throw corrupt()
@@ -49,13 +49,13 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): Store {
     async put(record: UploadRecord): Promise<void> {
       const value = parseRecord(record)
       if (value === undefined) throw new StoreError('corrupt', 'Not a valid upload record.')
-      await connection.run('readwrite', (store) => request(store.put(value)))
+      await run('readwrite', (store) => request(store.put(value)))
     },
     async delete(key: string): Promise<void> {
-      await connection.run('readwrite', (store) => request(store.delete(key)))
+      await run('readwrite', (store) => request(store.delete(key)))
     },
     async list(): Promise<UploadRecord[]> {
-      const [keys, values] = await connection.run('readonly', (store) => {
+      const [keys, values] = await run('readonly', (store) => {
         const keysRequest = store.getAllKeys()
         const valuesRequest = store.getAll()
         return () => [keysRequest.result, valuesRequest.result] as const
@@ -79,66 +79,56 @@ function corrupt(): StoreError {
   return new StoreError('corrupt', 'An IndexedDB entry is not a valid upload record.')
 }
 
-/** One lazily opened connection, reopened after it closes. */
-class Connection {
-  private database: Promise<IDBDatabase> | undefined
-  private opened: IDBDatabase | undefined
+/**
+ * Runs an operation in a transaction on the object store: resolves with the value its returned
+ * getter reads when the transaction has committed, rejects with a StoreError when it aborts.
+ */
+type Run = <T>(mode: IDBTransactionMode, operation: (store: IDBObjectStore) => () => T) => Promise<T>
 
-  constructor(
-    private readonly name: string,
-    private readonly factory: IDBFactory | undefined,
-  ) {}
-
-  /**
-   * Runs `operation` in a transaction on the object store; resolves with the value its returned
-   * getter reads when the transaction has committed, rejects with a StoreError when it aborts.
-   */
-  async run<T>(mode: IDBTransactionMode, operation: (store: IDBObjectStore) => () => T): Promise<T> {
-    const database = await this.open()
-    return new Promise<T>((resolve, reject) => {
-      let transaction: IDBTransaction
-      let result: () => T
-      try {
-        transaction = database.transaction(OBJECT_STORE, mode)
-        result = operation(transaction.objectStore(OBJECT_STORE))
-      } catch (error) {
-        // A connection closed under us (InvalidStateError) is reopened by the next operation.
-        if (errorName(error) === 'InvalidStateError') this.forget(database)
-        reject(toStoreError(error, 'failed'))
-        return
-      }
-      transaction.oncomplete = () => resolve(result())
-      transaction.onabort = () => reject(toStoreError(transaction.error, 'failed'))
-    })
+/** One lazily opened connection, reopened after it closes. (Closures, not a class: they minify to less.) */
+function connect(name: string, factory: IDBFactory | undefined): Run {
+  let database: Promise<IDBDatabase> | undefined
+  let opened: IDBDatabase | undefined
+  const forget = (closed: IDBDatabase): void => {
+    if (opened !== closed) return
+    opened = undefined
+    database = undefined
   }
-
-  private open(): Promise<IDBDatabase> {
-    if (this.database === undefined) {
-      const opening = openDatabase(this.name, this.factory).then((database) => this.watch(database))
-      opening.catch(() => {
-        if (this.database === opening) this.database = undefined
-      })
-      this.database = opening
-    }
-    return this.database
-  }
-
-  private watch(database: IDBDatabase): IDBDatabase {
-    this.opened = database
+  const watch = (connection: IDBDatabase): IDBDatabase => {
+    opened = connection
     // Another tab wants to upgrade: step aside so it is not blocked; the next operation reopens.
-    database.onversionchange = () => {
-      database.close()
-      this.forget(database)
+    connection.onversionchange = () => {
+      connection.close()
+      forget(connection)
     }
     // The browser closed the connection (storage cleared, disk error).
-    database.onclose = () => this.forget(database)
+    connection.onclose = () => forget(connection)
+    return connection
+  }
+  const open = (): Promise<IDBDatabase> => {
+    if (database === undefined) {
+      const opening = openDatabase(name, factory).then(watch)
+      opening.catch(() => {
+        if (database === opening) database = undefined
+      })
+      database = opening
+    }
     return database
   }
-
-  private forget(database: IDBDatabase): void {
-    if (this.opened !== database) return
-    this.opened = undefined
-    this.database = undefined
+  return async (mode, operation) => {
+    const connection = await open()
+    return new Promise((resolve, reject) => {
+      try {
+        const transaction = connection.transaction(OBJECT_STORE, mode)
+        const result = operation(transaction.objectStore(OBJECT_STORE))
+        transaction.oncomplete = () => resolve(result())
+        transaction.onabort = () => reject(toStoreError(transaction.error, 'failed'))
+      } catch (error) {
+        // A connection closed under us (InvalidStateError) is reopened by the next operation.
+        if (errorName(error) === 'InvalidStateError') forget(connection)
+        reject(toStoreError(error, 'failed'))
+      }
+    })
   }
 }
 
