@@ -104,7 +104,7 @@ function uploadInPage(page: Page, config: UploadConfig, endpoint: string): Promi
     case 'ours':
       return page.evaluate((a) => (window as unknown as BenchWindow).bench.ours(a.endpoint, a.protocol, a.chunkSize), args)
     case 'tus-js-client':
-      return page.evaluate((a) => (window as unknown as BenchWindow).bench.tusJs(a.endpoint, a.chunkSize), args)
+      return page.evaluate((a) => (window as unknown as BenchWindow).bench.tusJs(a.endpoint, typeof a.chunkSize === 'number' ? a.chunkSize : null), args)
   }
 }
 

@@ -32,10 +32,11 @@ async function uploadRaw(job: NodeJob): Promise<string> {
   return answer
 }
 
-/** Our Upload from the file path, node-http transport (sees the 104), default retries. */
+/** Our Upload from the file path, node-http transport (sees the 104), default retries; `'default'`: only the endpoint. */
 async function uploadOurs(job: NodeJob): Promise<string> {
   const protocol = job.config.protocol === 'tus' ? 'tus' : 'ietf'
-  const upload = new Upload(job.file, { endpoint: job.endpoint, protocol, chunkSize: job.config.chunkSize ?? Infinity })
+  const { chunkSize } = job.config
+  const upload = new Upload(job.file, chunkSize === 'default' ? { endpoint: job.endpoint } : { endpoint: job.endpoint, protocol, chunkSize: chunkSize ?? Infinity })
   const { url } = await upload.start()
   return url
 }
@@ -45,7 +46,7 @@ function uploadTusJs(job: NodeJob): Promise<string> {
   return new Promise((resolve, reject) => {
     const upload = new TusJsUpload(createReadStream(job.file), {
       endpoint: job.endpoint,
-      chunkSize: job.config.chunkSize ?? Infinity,
+      chunkSize: typeof job.config.chunkSize === 'number' ? job.config.chunkSize : Infinity,
       metadata: { filename: basename(job.file) },
       onSuccess: () => (upload.url === null ? reject(new Error('tus-js-client finished without a URL')) : resolve(upload.url)),
       onError: reject,

@@ -34,7 +34,7 @@ export interface BenchOptions {
   cpuProfileDir: string | undefined
 }
 
-const USAGE = `usage: tsx bench/run.ts [--smoke] [--runs N] [--runs-largest N] [--sizes 256,1024] [--waste-size MiB] [--cuts N]
+const USAGE = `usage: tsx bench/run.ts [--smoke] [--runs N] [--runs-largest N] [--sizes 128,256,1024] [--waste-size MiB] [--cuts N]
                         [--seed N] [--out results.json] [--only size,node,chromium,waste] [--cpu-prof DIR]
                         [--storage DIR]`
 
@@ -73,7 +73,7 @@ export function parseOptions(argv: readonly string[], root: string): BenchOption
     smoke,
     runs,
     runsForLargest: given.has('runs-largest') ? positiveInteger('--runs-largest', given.get('runs-largest')) : runs,
-    sizesMiB: given.has('sizes') ? sizeList(given.get('sizes')) : smoke ? [4] : [256, 1024],
+    sizesMiB: given.has('sizes') ? sizeList(given.get('sizes')) : smoke ? [4] : [128, 256, 1024],
     wasteSizeMiB: given.has('waste-size') ? positiveInteger('--waste-size', given.get('waste-size')) : smoke ? 4 : 256,
     cuts: given.has('cuts') ? positiveInteger('--cuts', given.get('cuts')) : smoke ? 2 : 5,
     seed: given.has('seed') ? positiveInteger('--seed', given.get('seed')) : 7,

@@ -53,7 +53,7 @@ async function storageDir(options: BenchOptions): Promise<string> {
 }
 
 function wasteConfigs(withOursTus: boolean): UploadConfig[] {
-  const configs: UploadConfig[] = []
+  const configs: UploadConfig[] = [resumableConfig('ours', 'ietf', 'default')]
   for (const chunk of CHUNK_SIZES) {
     configs.push(resumableConfig('ours', 'ietf', chunk))
     if (withOursTus) configs.push(resumableConfig('ours', 'tus', chunk))

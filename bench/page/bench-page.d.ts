@@ -13,7 +13,8 @@ export interface BenchPage {
   makeBlob(size: number, seed: number): number
   dropBlob(): void
   raw(endpoint: string): Promise<PageUpload>
-  ours(endpoint: string, protocol: 'ietf' | 'tus', chunkSize: number | null): Promise<PageUpload>
+  /** `chunkSize` `'default'`: `new Upload(blob, { endpoint })`, nothing else set. */
+  ours(endpoint: string, protocol: 'ietf' | 'tus', chunkSize: number | null | 'default'): Promise<PageUpload>
   tusJs(endpoint: string, chunkSize: number | null): Promise<PageUpload>
 }
 

@@ -55,14 +55,11 @@ window.bench = {
     })
   },
 
-  /** Our Upload from the script-tag bundle (XHR transport, default retries). */
+  /** Our Upload from the script-tag bundle (XHR transport, default retries); `'default'`: only the endpoint. */
   async ours(endpoint, protocol, chunkSize) {
-    const upload = new window.ResumableUpload.Upload(blob(), {
-      endpoint,
-      protocol,
-      chunkSize: chunkSize ?? Infinity,
-      metadata: { filename: 'bench.bin' },
-    })
+    const options =
+      chunkSize === 'default' ? { endpoint } : { endpoint, protocol, chunkSize: chunkSize ?? Infinity, metadata: { filename: 'bench.bin' } }
+    const upload = new window.ResumableUpload.Upload(blob(), options)
     const started = performance.now()
     const { url } = await upload.start()
     return { ms: since(started), url }
