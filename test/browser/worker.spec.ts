@@ -33,6 +33,7 @@ interface WorkerOutcome {
   vias?: string[]
   warnings?: string[]
   urls: string[]
+  retries: number
   bytesAcked?: number
   restorable?: number
   code?: string
@@ -59,11 +60,19 @@ test.afterAll(async () => {
   await work?.remove()
 })
 
-function runInWorker(page: Page, kind: 'module' | 'classic', message: Record<string, unknown>, terminateAt?: number): Promise<WorkerOutcome> {
-  return page.evaluate(
-    ([k, m, t]) => (window as unknown as { runInWorker(kind: string, message: unknown, terminateAt?: number): Promise<WorkerOutcome> }).runInWorker(k, m, t ?? undefined),
-    [kind, message, terminateAt ?? null] as const,
-  )
+/** When the page steps in: kill the worker, or go offline, once this many bytes are acknowledged. */
+interface WorkerSteps {
+  terminateAt?: number
+  offlineAt?: number
+}
+
+interface WorkerPage {
+  runInWorker(kind: string, message: unknown, steps: WorkerSteps): Promise<WorkerOutcome>
+  workerSeen: { retries: number }
+}
+
+function runInWorker(page: Page, kind: 'module' | 'classic', message: Record<string, unknown>, steps: WorkerSteps = {}): Promise<WorkerOutcome> {
+  return page.evaluate(([k, m, s]) => (window as unknown as WorkerPage).runInWorker(k, m, s), [kind, message, steps] as const)
 }
 
 async function expectStored(uploads: ReferenceServer, url: string): Promise<void> {
@@ -76,7 +85,7 @@ test('module worker: cut, retried in the worker, worker killed, a new worker res
   const upload = { action: 'upload', endpoint: uploads.endpoint, chunkSize: CHUNK, dataUrl: '/data/worker.bin', name: 'worker.bin', lastModified: 1_700_000_000_000 }
 
   const cut = uploads.faults.add({ type: 'destroy', afterBytes: MiB + 12_345, match: { kind: 'append' } })
-  const first = await runInWorker(page, 'module', upload, SIZE / 2)
+  const first = await runInWorker(page, 'module', upload, { terminateAt: SIZE / 2 })
   expect(first).toMatchObject({ type: 'terminated' })
   expect(first.urls).toHaveLength(1)
   const url = first.urls[0] as string
@@ -101,5 +110,25 @@ test('classic worker: the script-tag bundle through importScripts uploads a File
   await page.goto(`${pages.url}/worker.html`)
   const outcome = await runInWorker(page, 'classic', { action: 'upload', endpoint: uploads.endpoint, chunkSize: 4 * MiB, dataUrl: '/data/worker.bin', name: 'classic.bin', lastModified: 1_700_000_000_001 })
   expect(outcome).toMatchObject({ type: 'done', vias: ['created'], warnings: [], globals: { window: 'undefined', document: 'undefined' } })
+  await expectStored(uploads, outcome.url as string)
+})
+
+// FIXME until src/browser-environment.ts's offline() also looks at navigator.onLine (not only the
+// 'online' event): in a worker Chromium never sends 'online' under network emulation, and this
+// upload then waits forever once back online. Passes with that change (see issue 11's note).
+test.fixme('module worker: offline holds the retries, back online the upload goes on', async ({ page, context, uploads }) => {
+  uploads.allowCorsOrigin(pages.url)
+  await page.goto(`${pages.url}/worker.html`)
+  await page.exposeFunction('goOffline', () => context.setOffline(true))
+  // Two retries 10 ms apart would be spent at once (and fail the upload) if being offline did not hold them.
+  const message = { action: 'upload', endpoint: uploads.endpoint, chunkSize: MiB, retry: { retries: 2, minTimeout: 10, maxTimeout: 10 }, dataUrl: '/data/worker.bin', name: 'offline.bin', lastModified: 1_700_000_000_002 }
+  const running = runInWorker(page, 'module', message, { offlineAt: 2 * MiB })
+  await page.waitForFunction(() => (window as unknown as WorkerPage).workerSeen.retries > 0)
+  // While offline nothing more happens: a bounded look for activity that must not come.
+  await page.waitForTimeout(1500)
+  expect(await page.evaluate(() => (window as unknown as WorkerPage).workerSeen.retries)).toBe(1)
+  await context.setOffline(false)
+  const outcome = await running
+  expect(outcome).toMatchObject({ type: 'done', retries: 1, warnings: [] })
   await expectStored(uploads, outcome.url as string)
 })

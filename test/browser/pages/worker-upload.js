@@ -17,7 +17,7 @@ self.runUpload = async function runUpload(api, message) {
     } else {
       const blob = await (await fetch(message.dataUrl)).blob()
       const file = new File([blob], message.name, { lastModified: message.lastModified })
-      upload = new Upload(file, { endpoint: message.endpoint, chunkSize: message.chunkSize, persistBlob: true })
+      upload = new Upload(file, { endpoint: message.endpoint, chunkSize: message.chunkSize, persistBlob: true, ...(message.retry ? { retry: message.retry } : {}) })
     }
     const vias = []
     const warnings = []
@@ -27,6 +27,7 @@ self.runUpload = async function runUpload(api, message) {
       report({ type: 'url', url })
     })
     upload.on('progress', ({ bytesAcked }) => report({ type: 'progress', bytesAcked }))
+    upload.on('retry', ({ error }) => report({ type: 'retry', code: error.code }))
     const { url } = await upload.start()
     report({ type: 'done', url, vias, warnings, globals: { window: typeof window, document: typeof document } })
   } catch (error) {
