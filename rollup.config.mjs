@@ -68,16 +68,16 @@ const fullySpecifiedDeclarations = () => ({
 
 /**
  * Keeps what the browser entry loads with `import()` in chunks of their own: the tus protocol
- * (`protocol: 'tus'`), the fetch transport (asked for, or no XHR), the IndexedDB store (not with
- * `store: false` or `'memory'`) and the stream source (a ReadableStream input). The entries also
- * export these (`tusProtocol`, `fetchTransport`, `indexedDbStore`…), so by default rollup would
+ * (`protocol: 'tus'`), the fetch transport (asked for, or no XHR) and the stream source (a
+ * ReadableStream input). The entries also export these (`tusProtocol`, `fetchTransport`…), so by
+ * default rollup would
  * merge them into the chunk they share with Upload, turn each `import()` into a plain reference,
  * and every app would carry them. The code the browser entry needs without them goes to one
  * `upload` chunk (so a lazy chunk does not take it along); Node-only modules are left where
  * rollup puts them (never in the browser's chunks).
  */
 const lazyChunks = () => {
-  const lazy = /[\\/]src[\\/](?:protocols[\\/](tus)(?:-[a-z]+)?|transports[\\/](fetch)|stores[\\/](indexeddb)|sources[\\/](stream))\.ts$/
+  const lazy = /[\\/]src[\\/](?:protocols[\\/](tus)(?:-[a-z]+)?|transports[\\/](fetch)|sources[\\/](stream))\.ts$/
   const browserEntry = resolve('src/index.ts')
   let core
   return (id, { getModuleInfo }) => {

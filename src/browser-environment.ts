@@ -1,56 +1,38 @@
 /**
  * What the browser entry plugs into the Upload: XHR by default, Blob/stream sources, online events.
  * What few uploads need is loaded on first use (`start()` is async anyway): the fetch transport
- * (only when asked for, or where XHR is missing) and the IndexedDB store (not with `store: false`
- * or `'memory'`); stream sources are loaded by `toSource`.
+ * (only when asked for, or where XHR is missing); stream sources are loaded by `toSource`. The
+ * IndexedDB store is not: a default upload reads it before its first request, and as a chunk of
+ * its own it cost that upload about 380 B more (gzip) and a round trip.
  * @module
  */
 import { UploadError } from './errors'
 import { toSource, type SourceInput } from './sources'
-import { StoreError } from './stores/errors'
+import { indexedDbStore } from './stores/indexeddb'
 import { sharedMemoryStore } from './stores/memory'
 import { xhrTransport } from './transports/xhr'
-import type { Store, Transport } from './types'
+import type { Transport } from './types'
 import type { UploadEnvironment } from './upload'
 
 /**
- * `load()` once, shared by every caller; a failed load (a chunk that did not arrive) is turned
- * into `failure(cause)` and tried again by the next caller.
+ * The fetch transport, its module imported at the first request. A failed import (a chunk that
+ * did not arrive) is a retryable `network` error, and the next request imports again.
  */
-function onFirstUse<T>(load: () => Promise<T>, failure: (cause: unknown) => Error): () => Promise<T> {
-  let loading: Promise<T> | undefined
-  return () =>
-    (loading ??= load().catch((cause: unknown) => {
-      loading = undefined
-      throw failure(cause)
-    }))
-}
-
-/** The fetch transport, its module imported at the first request. */
 function lazyFetchTransport(): Transport {
-  const transport = onFirstUse(
-    async () => (await import('./transports/fetch')).fetchTransport(),
-    (cause) => new UploadError('network', 'The fetch transport could not be loaded.', { retryable: true, cause }),
-  )
+  let loading: Promise<Transport> | undefined
+  const load = (): Promise<Transport> =>
+    (loading ??= import('./transports/fetch').then(
+      (module) => module.fetchTransport(),
+      (cause: unknown) => {
+        loading = undefined
+        throw new UploadError('network', 'The fetch transport could not be loaded.', { retryable: true, cause })
+      },
+    ))
   return {
     name: 'fetch',
     seesInterimResponses: false,
     reportsUploadProgress: false,
-    send: async (request, options) => (await transport()).send(request, options),
-  }
-}
-
-/** The IndexedDB store, its module imported at the first operation. */
-function lazyIndexedDbStore(): Store {
-  const store = onFirstUse(
-    async () => (await import('./stores/indexeddb')).indexedDbStore(),
-    (cause) => new StoreError('unavailable', 'The IndexedDB store could not be loaded.', cause),
-  )
-  return {
-    get: async (key) => (await store()).get(key),
-    put: async (record) => (await store()).put(record),
-    delete: async (key) => (await store()).delete(key),
-    list: async () => (await store()).list(),
+    send: async (request, options) => (await load()).send(request, options),
   }
 }
 
@@ -65,7 +47,7 @@ export const browserEnvironment: UploadEnvironment<SourceInput> = {
     if (option === false) return undefined
     if (typeof option === 'object') return option
     if (option === 'file') throw new TypeError("resumable-upload: the 'file' store exists only in Node")
-    return option === 'memory' ? sharedMemoryStore() : lazyIndexedDbStore()
+    return option === 'memory' ? sharedMemoryStore() : indexedDbStore()
   },
   baseUrl: () => globalThis.location?.href,
   offline(signal) {

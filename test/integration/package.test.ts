@@ -6,7 +6,7 @@
  * - Node `import` and `require` of `resumable-upload` upload to the reference server;
  * - a rollup browser bundle of `import { Upload } from 'resumable-upload'` has no `node:` import,
  *   leaves out what the browser never uses (node-http, file sources and stores), keeps what few
- *   uploads need (tus, fetch, IndexedDB, stream sources) out of its initial chunks, and uploads
+ *   uploads need (tus, fetch, stream sources) out of its initial chunks, and uploads
  *   (in Node, so through the fetch transport loaded on demand);
  * - a rollup Node bundle uploads a file;
  * - `resumable-upload/react` renders on the server without touching browser globals;
@@ -227,7 +227,6 @@ describe('installed from the tarball', () => {
     const lazy = {
       'tus protocol': "'upload-defer-length'",
       'fetch transport': "redirect: 'manual'",
-      'IndexedDB store': 'getAllKeys',
       'stream source': 'The stream could not be read.',
     }
     for (const [part, marker] of Object.entries(lazy)) {
