@@ -52,6 +52,7 @@ type BothEntries = [
   browser.UploadState, node.UploadState,
   browser.UploadWarning, node.UploadWarning,
   browser.UploadWarningCode, node.UploadWarningCode,
+  browser.RestoreOptions, node.RestoreOptions,
   browser.IetfProtocolOptions, node.IetfProtocolOptions,
   browser.TusProtocol, node.TusProtocol,
   browser.TusProtocolOptions, node.TusProtocolOptions,
