@@ -53,7 +53,10 @@ export const browserEnvironment: UploadEnvironment<SourceInput> = {
   offline(signal) {
     if (typeof navigator === 'undefined' || navigator.onLine !== false || typeof addEventListener !== 'function') return undefined
     return new Promise<void>((resolve) => {
+      // Chromium sends a worker no 'online' event under network emulation: look at onLine too.
+      const poll = setInterval(() => navigator.onLine && done(), 1000)
       const done = (): void => {
+        clearInterval(poll)
         removeEventListener('online', done)
         signal.removeEventListener('abort', done)
         resolve()
