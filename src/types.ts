@@ -21,7 +21,24 @@ export interface RequestDescription {
   headers: HeaderMap
   /** Byte range `[start, end)` of the source to send as the body, or null for no body. */
   body: { start: number; end: number } | null
+  /** What the request is for, so that reading its answer never re-parses the headers it carries. */
+  intent: RequestIntent
 }
+
+/**
+ * What a request is for. `end` is where its body ends (its start plus its length); `length` is
+ * the upload's length as the request knows it (the size, or the end of a completing request);
+ * `declaresLength` whether the request states it to the server.
+ */
+export type RequestIntent =
+  | { kind: 'discover' }
+  | { kind: 'create'; end: number; complete: boolean; length: number | undefined; declaresLength: boolean }
+  | { kind: 'offset' }
+  | { kind: 'append'; offset: number; end: number; complete: boolean; length: number | undefined; declaresLength: boolean }
+  | { kind: 'cancel' }
+
+/** The digests a protocol may ask for (Web Crypto names). */
+export type DigestAlgorithm = 'SHA-1' | 'SHA-256'
 
 /** A final (non-1xx) response as a transport hands it back. */
 export interface HttpResponse {
@@ -228,11 +245,12 @@ export interface Protocol {
    */
   discoverRequest?(endpoint: string): RequestDescription | undefined
   /**
-   * Optional: headers that depend on the body's bytes (tus: `Upload-Checksum`). Called before a
-   * request with a body is sent; the only async step a protocol may have, and it does no I/O
-   * beyond reading the given chunk.
+   * Optional: the digest of the body a request needs (tus: `Upload-Checksum`), or undefined for
+   * none. The Upload computes it (the protocol never reads bytes) and hands it to `digestHeaders`.
    */
-  bodyHeaders?(request: RequestDescription, body: SourceChunk): Promise<HeaderMap>
+  bodyDigest?(request: RequestDescription): DigestAlgorithm | undefined
+  /** Optional: the headers that carry the digest `bodyDigest` asked for. */
+  digestHeaders?(request: RequestDescription, algorithm: DigestAlgorithm, digest: Uint8Array): HeaderMap
   /** Reads a 1xx response seen while `request` was in flight. */
   interpretInterim(request: RequestDescription, response: InterimResponse): InterimResult
   /** Reads the final response to `request`. */

@@ -34,3 +34,16 @@ export function retryAfterDelay(seconds: number, maxSeconds: number): number {
   if (!(seconds > 0) || !(maxSeconds > 0)) return 0
   return Math.min(Math.min(seconds, maxSeconds) * 1000, MAX_TIMER_DELAY)
 }
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+    function done(): void {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+  })
+}

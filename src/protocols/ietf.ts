@@ -47,7 +47,6 @@
  * - Without a `clock`, `max-age` gives no `expiresAt` and a `Retry-After` date gives no `retryAfter`.
  * @module
  */
-import { UploadError, type UploadErrorCode, type UploadErrorOptions } from '../errors'
 import type {
   AppendInput,
   CreateInput,
@@ -61,8 +60,9 @@ import type {
   RequestKind,
   UploadLimits,
 } from '../types'
-import { contentDisposition, fileContentType, parseRetryAfter, resolveLocation } from './http-fields'
+import { contentDisposition, fileContentType, resolveLocation } from './http-fields'
 import { expectedOffset, responseDetails } from './problem'
+import { CANCELLED, GONE, createdLocation, fail, httpStatusError, isGoneStatus, isSuccess, offsetOutside } from './shared'
 import { SF_INTEGER_MAX, parseBoolean, parseNonNegativeInteger, serializeBoolean, serializeInteger } from './structured-fields'
 import { parseUploadLimit } from './upload-limit'
 
@@ -119,9 +119,9 @@ export function ietfProtocol(options: IetfProtocolOptions = {}): Protocol {
     version: String(interopVersion),
     earlyLocation: true,
     createRequest: (input) => createRequest(ctx, input),
-    offsetRequest: (url) => ({ method: 'HEAD', url, headers: baseHeaders(ctx), body: null }),
+    offsetRequest: (url) => ({ method: 'HEAD', url, headers: baseHeaders(ctx), body: null, intent: { kind: 'offset' } }),
     appendRequest: (input) => appendRequest(ctx, input),
-    cancelRequest: (url) => ({ method: 'DELETE', url, headers: baseHeaders(ctx), body: null }),
+    cancelRequest: (url) => ({ method: 'DELETE', url, headers: baseHeaders(ctx), body: null, intent: { kind: 'cancel' } }),
     interpretInterim: (request, response) => interpretInterim(ctx, request, response),
     interpret: (kind, request, response) => interpret(ctx, kind, request, response),
   }
@@ -167,9 +167,10 @@ function completionOf(ctx: Context, headers: HeaderMap): boolean | undefined {
   return incomplete === undefined ? undefined : !incomplete
 }
 
-/** Whether a request this protocol built ends the upload. */
-function requestCompletes(ctx: Context, request: RequestDescription): boolean {
-  return completionOf(ctx, request.headers) === true
+/** Whether a creation or append ends the upload. */
+function requestCompletes(request: RequestDescription): boolean {
+  const intent = request.intent
+  return (intent.kind === 'create' || intent.kind === 'append') && intent.complete
 }
 
 function createRequest(ctx: Context, input: CreateInput): RequestDescription {
@@ -185,7 +186,8 @@ function createRequest(ctx: Context, input: CreateInput): RequestDescription {
   const length = knownLength(input.size, input.complete, end)
   if (length !== undefined) headers['upload-length'] = serializeInteger(length)
   if (ctx.contentDisposition && input.name) headers['content-disposition'] = contentDisposition(input.name)
-  return { method: 'POST', url: input.endpoint, headers, body: end > start ? { start, end } : null }
+  const intent = { kind: 'create', end, complete: input.complete, length, declaresLength: length !== undefined } as const
+  return { method: 'POST', url: input.endpoint, headers, body: end > start ? { start, end } : null, intent }
 }
 
 function appendRequest(ctx: Context, input: AppendInput): RequestDescription {
@@ -199,9 +201,11 @@ function appendRequest(ctx: Context, input: AppendInput): RequestDescription {
   const length = knownLength(input.size, input.complete, input.end)
   // Only while the server does not know the length: tusd answers 400 to a repeated one.
   const undeclared = ctx.deferred.has(input.url) || (input.size === undefined && input.complete)
-  if (length !== undefined && undeclared) headers['upload-length'] = serializeInteger(length)
+  const declaresLength = length !== undefined && undeclared
+  if (declaresLength) headers['upload-length'] = serializeInteger(length)
   const body = input.end > input.offset ? { start: input.offset, end: input.end } : null
-  return { method: 'PATCH', url: input.url, headers, body }
+  const { offset, end, complete } = input
+  return { method: 'PATCH', url: input.url, headers, body, intent: { kind: 'append', offset, end, complete, length, declaresLength } }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,14 +213,12 @@ function appendRequest(ctx: Context, input: AppendInput): RequestDescription {
 
 const IGNORED: InterimResult = { kind: 'ignored' }
 
-/** A creation carries content and no `Upload-Offset`; an append carries `Upload-Offset`. */
 function isCreation(request: RequestDescription): boolean {
-  const carriesContent = request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH'
-  return carriesContent && request.headers['upload-offset'] === undefined
+  return request.intent.kind === 'create'
 }
 
 function isAppend(request: RequestDescription): boolean {
-  return request.method === 'PATCH' && request.headers['upload-offset'] !== undefined
+  return request.intent.kind === 'append'
 }
 
 function interpretInterim(ctx: Context, request: RequestDescription, response: InterimResponse): InterimResult {
@@ -241,9 +243,6 @@ function interpretInterim(ctx: Context, request: RequestDescription, response: I
 
 // ---------------------------------------------------------------------------------------------
 // Final responses
-
-const GONE: ProtocolResult = { kind: 'gone' }
-const CANCELLED: ProtocolResult = { kind: 'cancelled' }
 
 function interpret(ctx: Context, kind: RequestKind, request: RequestDescription, response: HttpResponse): ProtocolResult {
   switch (kind) {
@@ -270,19 +269,15 @@ function interpretCreate(ctx: Context, request: RequestDescription, response: Ht
   if (!isSuccess(response.status)) return failure(ctx, 'create', request, response)
   const offset = parseNonNegativeInteger(response.headers['upload-offset'])
   if (offset !== undefined && offset > bodyEnd(request)) return beyondSent(offset, request)
-  if (complete === undefined && requestCompletes(ctx, request)) {
+  if (complete === undefined && requestCompletes(request)) {
     // §11.1.1: without Upload-Offset the server took an ordinary upload; with it (tusd at ≤ 6), it is
     // complete once every byte is stored.
     if (offset === undefined || offset === bodyEnd(request)) return completion(response, completeUrl)
   }
-  if (resolved === undefined) return fail('location-missing', 'the creation response has no Location')
-  if (!resolved.ok) {
-    return resolved.reason === 'refused'
-      ? fail('location-refused', 'the creation response has a Location that is not an http(s) URL')
-      : fail('malformed-response', 'the creation response has a malformed Location')
-  }
-  rememberLength(ctx, request, resolved.url)
-  return { kind: 'created', url: resolved.url, offset: offset ?? bodyEnd(request), limits: limitsOf(ctx, response.headers) }
+  const created = createdLocation(location, request.url)
+  if ('error' in created) return created.error
+  rememberLength(ctx, request, created.url)
+  return { kind: 'created', url: created.url, offset: offset ?? bodyEnd(request), limits: limitsOf(ctx, response.headers) }
 }
 
 function interpretOffset(ctx: Context, request: RequestDescription, response: HttpResponse): ProtocolResult {
@@ -311,8 +306,8 @@ function interpretAppend(ctx: Context, request: RequestDescription, response: Ht
   const end = bodyEnd(request)
   const offset = parseNonNegativeInteger(response.headers['upload-offset'])
   if (offset !== undefined && (offset > end || offset < bodyStart(request))) return beyondSent(offset, request)
-  if (request.headers['upload-length'] !== undefined) ctx.deferred.delete(request.url)
-  if (complete === undefined && ctx.interopVersion <= 6 && requestCompletes(ctx, request)) {
+  if (request.intent.kind === 'append' && request.intent.declaresLength) ctx.deferred.delete(request.url)
+  if (complete === undefined && ctx.interopVersion <= 6 && requestCompletes(request)) {
     // Before draft -06 the final answer needs no completion field (tusd: 204 with Upload-Offset).
     if (offset === undefined || offset === end) return completion(response, request.url)
     return { kind: 'mismatch', offset }
@@ -332,12 +327,12 @@ function completion(response: HttpResponse, url: string | undefined): ProtocolRe
 
 /** An `Upload-Offset` outside the bytes the request carried: bytes would be skipped or repeated. */
 function beyondSent(offset: number, request: RequestDescription): ProtocolResult {
-  return fail('offset-invalid', `the server's offset ${offset} is outside the sent range [${bodyStart(request)}, ${bodyEnd(request)}]`)
+  return offsetOutside(offset, bodyStart(request), bodyEnd(request))
 }
 
 /** Remembers that the server does not know the length of the upload a creation made. */
 function rememberLength(ctx: Context, creation: RequestDescription, url: string): void {
-  if (creation.headers['upload-length'] === undefined) ctx.deferred.add(url)
+  if (creation.intent.kind === 'create' && !creation.intent.declaresLength) ctx.deferred.add(url)
 }
 
 /** The server answered as if the request were not a resumable upload of this interop version. */
@@ -369,33 +364,20 @@ function failure(ctx: Context, kind: 'create' | 'append', request: RequestDescri
  */
 function statusError(ctx: Context, method: string, response: HttpResponse): ProtocolResult {
   if (response.status === 412) return versionUnsupported(ctx, response)
-  const retryAfter = parseRetryAfter(response.headers['retry-after'], ctx.clock?.())
-  return fail('http-status', `${method} answered ${response.status}`, { status: response.status, retryAfter, ...responseDetails(response) })
-}
-
-function fail(code: UploadErrorCode, message: string, options: UploadErrorOptions = {}): ProtocolResult {
-  return { kind: 'error', error: new UploadError(code, message, options) }
+  return httpStatusError(method, response, ctx.clock?.())
 }
 
 function limitsOf(ctx: Context, headers: HeaderMap): UploadLimits {
   return parseUploadLimit(headers['upload-limit'], { receivedAt: ctx.clock?.(), interopVersion: ctx.interopVersion })
 }
 
-/** Where the request's body started: its `Upload-Offset`, 0 for a creation. */
+/** Where the request's body started: the append's offset, 0 for a creation. */
 function bodyStart(request: RequestDescription): number {
-  return parseNonNegativeInteger(request.headers['upload-offset']) ?? 0
+  return request.intent.kind === 'append' ? request.intent.offset : 0
 }
 
-/** Where the request's body ended: its start plus its length. */
+/** Where the request's body ended. */
 function bodyEnd(request: RequestDescription): number {
-  const start = bodyStart(request)
-  return request.body === null ? start : start + (request.body.end - request.body.start)
-}
-
-function isSuccess(status: number): boolean {
-  return status >= 200 && status <= 299
-}
-
-function isGoneStatus(status: number): boolean {
-  return status === 404 || status === 410
+  const intent = request.intent
+  return intent.kind === 'append' || intent.kind === 'create' ? intent.end : 0
 }

@@ -1,14 +1,16 @@
 /**
- * tus checksum extension: which algorithm to use, and the `Upload-Checksum` value of one request
- * body, hashed with `crypto.subtle.digest`.
+ * tus checksum extension: which algorithm to use, and the `Upload-Checksum` value of a request
+ * body's digest (the Upload computes the digest with `crypto.subtle.digest`).
  * @module
  */
+import type { DigestAlgorithm } from '../types'
 import { encodeBase64 } from './tus-metadata'
 
 /** The checksum algorithms this client can compute (tus names, lower case). */
 export type TusChecksumAlgorithm = 'sha1' | 'sha256'
 
-const DIGEST_NAMES: Record<TusChecksumAlgorithm, string> = { sha1: 'SHA-1', sha256: 'SHA-256' }
+/** The Web Crypto digest of each tus algorithm. */
+export const DIGEST_ALGORITHMS: Record<TusChecksumAlgorithm, DigestAlgorithm> = { sha1: 'SHA-1', sha256: 'SHA-256' }
 /** Preference order when the caller leaves the choice to the server's list. */
 const PREFERRED: readonly TusChecksumAlgorithm[] = ['sha1', 'sha256']
 
@@ -34,18 +36,13 @@ export function chooseChecksum(
 }
 
 /**
- * The `Upload-Checksum` value for a request body's bytes: the algorithm, a space and the Base64 of
- * the raw digest (Web Crypto has no incremental digest, so the body is hashed whole: keep chunks
- * bounded when checksums are on).
+ * The `Upload-Checksum` value for a body's raw digest: the algorithm, a space and the Base64 of
+ * the digest.
  * @param algorithm `sha1` or `sha256`
- * @param bytes the whole body
+ * @param digest the raw digest of the whole body
  * @example
- * await checksumValue('sha1', new TextEncoder().encode('hello'))
- * // 'sha1 qvTGHdzF6KLavt4PO0gs2a6pQ00='
+ * checksumHeader('sha1', sha1OfHello) // 'sha1 qvTGHdzF6KLavt4PO0gs2a6pQ00='
  */
-export async function checksumValue(algorithm: TusChecksumAlgorithm, bytes: Uint8Array): Promise<string> {
-  // Web Crypto takes only ArrayBuffer-backed views: copy bytes that live in shared memory.
-  const view = bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes)
-  const digest = await crypto.subtle.digest(DIGEST_NAMES[algorithm], view)
-  return `${algorithm} ${encodeBase64(new Uint8Array(digest))}`
+export function checksumHeader(algorithm: TusChecksumAlgorithm, digest: Uint8Array): string {
+  return `${algorithm} ${encodeBase64(digest)}`
 }

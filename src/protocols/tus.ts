@@ -2,7 +2,8 @@
  * The tus resumable upload protocol 1.0.0 as a sans-I/O {@link Protocol}: core (HEAD, PATCH,
  * OPTIONS) plus the creation, creation-with-upload, creation-defer-length, expiration, checksum
  * and termination extensions. No fetch, no timers, no storage; the current time comes from an
- * injected clock, and the only async step (`bodyHeaders`) hashes the given chunk.
+ * injected clock. For checksums it names the digest it needs (`bodyDigest`); the Upload computes it
+ * and the protocol formats it (`digestHeaders`): it never reads the source's bytes.
  *
  * Choices this module makes where tus leaves room (each is tested):
  * - The protocol keeps what OPTIONS told it (`server`). Before discovery it assumes only the core
@@ -32,8 +33,7 @@
  *   HEAD and OPTIONS are sent as they are.
  * @module
  */
-import { UploadError, isRetryableStatus, type UploadErrorCode, type UploadErrorOptions } from '../errors'
-import { readChunk } from '../sources/read'
+import { isRetryableStatus } from '../errors'
 import type {
   AppendInput,
   CreateInput,
@@ -43,14 +43,15 @@ import type {
   Protocol,
   ProtocolResult,
   RequestDescription,
+  RequestIntent,
   RequestKind,
-  SourceChunk,
   UploadLimits,
 } from '../types'
-import { parseHttpDate, parseRetryAfter, resolveLocation } from './http-fields'
+import { parseHttpDate } from './http-fields'
 import { responseDetails } from './problem'
+import { CANCELLED, GONE, createdLocation, fail, httpStatusError, isSuccess, offsetOutside } from './shared'
 import { parseNonNegativeInteger } from './structured-fields'
-import { checksumValue, chooseChecksum, type TusChecksumAlgorithm } from './tus-checksum'
+import { DIGEST_ALGORITHMS, checksumHeader, chooseChecksum, type TusChecksumAlgorithm } from './tus-checksum'
 import { encodeMetadata } from './tus-metadata'
 
 /** The protocol version this module speaks, sent as `Tus-Resumable`. */
@@ -101,8 +102,6 @@ interface Context {
   server: TusServerInfo | undefined
   /** Upload URLs whose length the server does not know yet. */
   readonly deferred: Set<string>
-  /** The upload length each append request was built for, when known. */
-  readonly appendLengths: WeakMap<RequestDescription, number | undefined>
 }
 
 /**
@@ -123,7 +122,6 @@ export function tusProtocol(options: TusProtocolOptions = {}): TusProtocol {
     clock: options.clock,
     server: undefined,
     deferred: new Set(),
-    appendLengths: new WeakMap(),
   }
   return {
     name: 'tus',
@@ -132,12 +130,19 @@ export function tusProtocol(options: TusProtocolOptions = {}): TusProtocol {
     get server() {
       return ctx.server
     },
-    discoverRequest: (endpoint) => ({ method: 'OPTIONS', url: endpoint, headers: {}, body: null }),
+    discoverRequest: (endpoint) => ({ method: 'OPTIONS', url: endpoint, headers: {}, body: null, intent: { kind: 'discover' } }),
     createRequest: (input) => createRequest(ctx, input),
-    offsetRequest: (url) => requestFor(ctx, 'HEAD', url, baseHeaders(), null),
+    offsetRequest: (url) => requestFor(ctx, 'HEAD', url, baseHeaders(), null, { kind: 'offset' }),
     appendRequest: (input) => appendRequest(ctx, input),
-    cancelRequest: (url) => requestFor(ctx, 'DELETE', url, baseHeaders(), null),
-    bodyHeaders: (request, chunk) => bodyHeaders(ctx, request, chunk),
+    cancelRequest: (url) => requestFor(ctx, 'DELETE', url, baseHeaders(), null, { kind: 'cancel' }),
+    bodyDigest: (request) => {
+      const algorithm = checksumAlgorithm(ctx, request)
+      return algorithm === undefined ? undefined : DIGEST_ALGORITHMS[algorithm]
+    },
+    digestHeaders: (request, _, digest): HeaderMap => {
+      const algorithm = checksumAlgorithm(ctx, request)
+      return algorithm === undefined ? {} : { 'upload-checksum': checksumHeader(algorithm, digest) }
+    },
     interpretInterim: () => ({ kind: 'ignored' }),
     interpret: (kind, request, response) => interpret(ctx, kind, request, response),
   }
@@ -151,11 +156,11 @@ function baseHeaders(): HeaderMap {
 }
 
 /** A request, sent as POST with `X-HTTP-Method-Override` when asked to and tus allows it. */
-function requestFor(ctx: Context, method: HttpMethod, url: string, headers: HeaderMap, body: RequestDescription['body']): RequestDescription {
+function requestFor(ctx: Context, method: HttpMethod, url: string, headers: HeaderMap, body: RequestDescription['body'], intent: RequestIntent): RequestDescription {
   if (ctx.methodOverride && (method === 'PATCH' || method === 'DELETE')) {
-    return { method: 'POST', url, headers: { ...headers, 'x-http-method-override': method }, body }
+    return { method: 'POST', url, headers: { ...headers, 'x-http-method-override': method }, body, intent }
   }
-  return { method, url, headers, body }
+  return { method, url, headers, body, intent }
 }
 
 /** Throws for a range that contradicts itself or the size. */
@@ -184,7 +189,9 @@ function createRequest(ctx: Context, input: CreateInput): RequestDescription {
   if (metadata !== undefined) headers['upload-metadata'] = metadata
   const withUpload = end > 0 && ctx.server?.extensions.includes('creation-with-upload') === true
   if (withUpload) headers['content-type'] = TUS_CONTENT_TYPE
-  return { method: 'POST', url: input.endpoint, headers, body: withUpload ? { start, end } : null }
+  const sent = withUpload ? end : 0
+  const intent = { kind: 'create', end: sent, complete: input.complete, length, declaresLength: length !== undefined } as const
+  return { method: 'POST', url: input.endpoint, headers, body: withUpload ? { start, end } : null, intent }
 }
 
 function appendRequest(ctx: Context, input: AppendInput): RequestDescription {
@@ -192,25 +199,21 @@ function appendRequest(ctx: Context, input: AppendInput): RequestDescription {
   const headers: HeaderMap = { ...baseHeaders(), 'content-type': TUS_CONTENT_TYPE, 'upload-offset': String(input.offset) }
   const length = input.size ?? (input.complete ? input.end : undefined)
   // creation-defer-length: the length goes on the first PATCH after it is known, and only then.
-  if (length !== undefined && ctx.deferred.has(input.url)) headers['upload-length'] = String(length)
+  const declaresLength = length !== undefined && ctx.deferred.has(input.url)
+  if (declaresLength) headers['upload-length'] = String(length)
   const body = input.end > input.offset ? { start: input.offset, end: input.end } : null
-  const request = requestFor(ctx, 'PATCH', input.url, headers, body)
-  ctx.appendLengths.set(request, length)
-  return request
+  const { offset, end, complete } = input
+  return requestFor(ctx, 'PATCH', input.url, headers, body, { kind: 'append', offset, end, complete, length, declaresLength })
 }
 
-/** `Upload-Checksum` of the chunk, when the server listed the checksum extension and an algorithm we have. */
-async function bodyHeaders(ctx: Context, request: RequestDescription, chunk: SourceChunk): Promise<HeaderMap> {
+/** The checksum algorithm for a request's body, when the server listed the checksum extension and an algorithm we have. */
+function checksumAlgorithm(ctx: Context, request: RequestDescription): TusChecksumAlgorithm | undefined {
   const server = ctx.server
-  const algorithm = server && request.body !== null ? chooseChecksum(ctx.checksum, server.extensions, server.checksumAlgorithms) : undefined
-  return algorithm === undefined ? {} : { 'upload-checksum': await checksumValue(algorithm, await readChunk(chunk)) }
+  return server && request.body !== null ? chooseChecksum(ctx.checksum, server.extensions, server.checksumAlgorithms) : undefined
 }
 
 // ---------------------------------------------------------------------------------------------
 // Responses
-
-const GONE: ProtocolResult = { kind: 'gone' }
-const CANCELLED: ProtocolResult = { kind: 'cancelled' }
 
 function interpret(ctx: Context, kind: RequestKind, request: RequestDescription, response: HttpResponse): ProtocolResult {
   const { status } = response
@@ -244,20 +247,15 @@ function interpretDiscover(ctx: Context, response: HttpResponse): ProtocolResult
 }
 
 function interpretCreate(ctx: Context, request: RequestDescription, response: HttpResponse): ProtocolResult {
-  const location = response.headers.location
-  if (location === undefined) return fail('location-missing', 'the creation response has no Location')
-  const resolved = resolveLocation(location, request.url)
-  if (!resolved.ok) {
-    return resolved.reason === 'refused'
-      ? fail('location-refused', 'the creation response has a Location that is not an http(s) URL')
-      : fail('malformed-response', 'the creation response has a malformed Location')
-  }
-  const sent = request.body === null ? 0 : request.body.end - request.body.start
+  const resolved = createdLocation(response.headers.location, request.url)
+  if ('error' in resolved) return resolved.error
+  const intent = request.intent
+  const sent = intent.kind === 'create' ? intent.end : 0
   const rawOffset = response.headers['upload-offset']
   const offset = rawOffset === undefined ? 0 : parseTusInteger(rawOffset)
   if (offset === undefined) return fail('malformed-response', 'the creation response has an invalid Upload-Offset')
   if (offset > sent) return fail('offset-invalid', `the server claims ${offset} bytes of a ${sent}-byte creation body`)
-  const length = parseTusInteger(request.headers['upload-length'])
+  const length = intent.kind === 'create' && intent.declaresLength ? intent.length : undefined
   if (length === undefined) ctx.deferred.add(resolved.url)
   if (offset === length) return { kind: 'complete', url: resolved.url, response, offset }
   return { kind: 'created', url: resolved.url, offset, limits: limitsOf(response) }
@@ -278,11 +276,11 @@ function interpretOffset(ctx: Context, request: RequestDescription, response: Ht
 function interpretAppend(ctx: Context, request: RequestDescription, response: HttpResponse): ProtocolResult {
   const offset = parseTusInteger(response.headers['upload-offset'])
   if (offset === undefined) return fail('malformed-response', 'the append response has no valid Upload-Offset')
-  const start = parseTusInteger(request.headers['upload-offset']) ?? 0
-  const end = request.body === null ? start : request.body.end
-  if (offset < start || offset > end) return fail('offset-invalid', `the server's offset ${offset} is outside the sent range [${start}, ${end}]`)
-  if (request.headers['upload-length'] !== undefined) ctx.deferred.delete(request.url)
-  const length = ctx.appendLengths.has(request) ? ctx.appendLengths.get(request) : parseTusInteger(request.headers['upload-length'])
+  const intent = request.intent
+  if (intent.kind !== 'append') return fail('malformed-response', 'an append answer to a request that is not an append')
+  const { offset: start, end, length } = intent
+  if (offset < start || offset > end) return offsetOutside(offset, start, end)
+  if (intent.declaresLength) ctx.deferred.delete(request.url)
   if (offset === length) return { kind: 'complete', url: request.url, response, offset }
   // The last bytes went out but not all were stored: send the rest from the server's offset.
   if (end === length) return { kind: 'mismatch', offset }
@@ -290,7 +288,7 @@ function interpretAppend(ctx: Context, request: RequestDescription, response: Ht
 }
 
 function interpretFailure(ctx: Context, kind: RequestKind, request: RequestDescription, response: HttpResponse): ProtocolResult {
-  const { status, headers } = response
+  const { status } = response
   if (status === 412) return versionError(response)
   const gone = status === 404 || status === 410
   if (kind === 'cancel' && gone) return CANCELLED
@@ -302,8 +300,7 @@ function interpretFailure(ctx: Context, kind: RequestKind, request: RequestDescr
   }
   // A server without OPTIONS support: go on with what every tus server has.
   if (kind === 'discover' && status >= 400 && status < 500 && !isRetryableStatus(status)) return { kind: 'discovered', limits: {} }
-  const retryAfter = parseRetryAfter(headers['retry-after'], ctx.clock?.())
-  return fail('http-status', `${request.method} answered ${status}`, { status, retryAfter, ...responseDetails(response) })
+  return httpStatusError(request.method, response, ctx.clock?.())
 }
 
 /** The server does not speak tus 1.0.0: names the versions its `Tus-Version` lists. */
@@ -317,9 +314,6 @@ function versionError(response: HttpResponse): ProtocolResult {
   })
 }
 
-function fail(code: UploadErrorCode, message: string, options: UploadErrorOptions = {}): ProtocolResult {
-  return { kind: 'error', error: new UploadError(code, message, options) }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Fields
@@ -346,8 +340,4 @@ function limitsOf(response: HttpResponse): UploadLimits {
   const expires = response.headers['upload-expires']
   const expiresAt = expires === undefined ? undefined : parseHttpDate(expires)
   return expiresAt === undefined ? {} : { expiresAt }
-}
-
-function isSuccess(status: number): boolean {
-  return status >= 200 && status <= 299
 }

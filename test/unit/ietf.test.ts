@@ -50,12 +50,12 @@ describe('requests', () => {
   it('[C3][C6][C22] optimistic creation: POST with ?1, length, media type and inline disposition; metadata stays out', () => {
     const disposition = `inline; filename="a.jpg"; filename*=UTF-8''a.jpg`
     const headers = { ...V, 'upload-complete': '?1', 'upload-length': '100', 'content-type': 'image/jpeg', 'content-disposition': disposition }
-    expect(optimistic).toEqual({ method: 'POST', url: ENDPOINT, headers, body: { start: 0, end: 100 } })
+    expect(optimistic).toEqual({ method: 'POST', url: ENDPOINT, headers, body: { start: 0, end: 100 }, intent: expect.anything() })
   })
 
   it('[C24] careful creation: an empty ?0 POST, octet-stream, no disposition without a name', () => {
     const headers = { ...V, 'upload-complete': '?0', 'upload-length': '100', 'content-type': 'application/octet-stream' }
-    expect(careful).toEqual({ method: 'POST', url: ENDPOINT, headers, body: null })
+    expect(careful).toEqual({ method: 'POST', url: ENDPOINT, headers, body: null, intent: expect.anything() })
     expect(firstPart.body).toEqual({ start: 0, end: 40 })
   })
 
@@ -88,7 +88,7 @@ describe('requests', () => {
 
   it('[C3][C4][C5] append: PATCH with partial-upload, Upload-Offset, Upload-Complete; a length known at creation is not repeated', () => {
     const headers = { ...V, 'content-type': 'application/partial-upload', 'upload-offset': '40', 'upload-complete': '?0' }
-    expect(partAppend).toEqual({ method: 'PATCH', url: UPLOAD, headers, body: { start: 40, end: 70 } })
+    expect(partAppend).toEqual({ method: 'PATCH', url: UPLOAD, headers, body: { start: 40, end: 70 }, intent: expect.anything() })
     expect(lastAppend.headers['upload-complete']).toBe('?1')
     const empty = protocol.appendRequest({ url: UPLOAD, offset: 100, end: 100, size: 100, complete: true })
     expect([empty.body, empty.headers['upload-complete']]).toEqual([null, '?1'])
@@ -115,8 +115,30 @@ describe('requests', () => {
   })
 
   it('[C15] offset retrieval is HEAD and cancellation DELETE, both without a body', () => {
-    expect(head).toEqual({ method: 'HEAD', url: UPLOAD, headers: V, body: null })
-    expect(cancel).toEqual({ method: 'DELETE', url: UPLOAD, headers: V, body: null })
+    expect(head).toEqual({ method: 'HEAD', url: UPLOAD, headers: V, body: null, intent: expect.anything() })
+    expect(cancel).toEqual({ method: 'DELETE', url: UPLOAD, headers: V, body: null, intent: expect.anything() })
+  })
+})
+
+describe('typed intent', () => {
+  it('every request says what it is for: kind, range, completeness and the length it declares', () => {
+    expect(optimistic.intent).toEqual({ kind: 'create', end: 100, complete: true, length: 100, declaresLength: true })
+    expect(careful.intent).toEqual({ kind: 'create', end: 0, complete: false, length: 100, declaresLength: true })
+    expect(partAppend.intent).toEqual({ kind: 'append', offset: 40, end: 70, complete: false, length: 100, declaresLength: false })
+    expect(head.intent).toEqual({ kind: 'offset' })
+    expect(cancel.intent).toEqual({ kind: 'cancel' })
+    const deferred = protocol.createRequest({ ...createInput, size: undefined, body: { start: 0, end: 10 }, complete: false })
+    expect(deferred.intent).toEqual({ kind: 'create', end: 10, complete: false, length: undefined, declaresLength: false })
+  })
+
+  it('answers are read from the intent, not from headers the request carries (which a user hook may rewrite)', () => {
+    // Headers stripped: the append's range and completeness still come from its intent.
+    const stripped = { ...lastAppend, headers: {} }
+    expect(protocol.interpret('append', stripped, res(204, { 'upload-offset': '30' }))).toMatchObject({ kind: 'error', error: { code: 'offset-invalid' } })
+    expect(protocol.interpret('append', stripped, res(201, { 'upload-complete': '?1' }))).toMatchObject({ kind: 'complete' })
+    const v6 = make({ interopVersion: 6 })
+    const last6 = { ...v6.appendRequest({ url: UPLOAD, offset: 40, end: 100, size: 100, complete: true }), headers: {} }
+    expect(v6.interpret('append', last6, res(204, { 'upload-offset': '100' }))).toMatchObject({ kind: 'complete' })
   })
 })
 

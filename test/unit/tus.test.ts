@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest'
 import type { UploadError } from '../../src/errors'
 import { loadProtocol } from '../../src/protocols/load'
 import { TUS_CONTENT_TYPE, parseTusInteger, tusProtocol, type TusProtocol, type TusProtocolOptions } from '../../src/protocols/tus'
-import { checksumValue, chooseChecksum } from '../../src/protocols/tus-checksum'
+import { checksumHeader, chooseChecksum } from '../../src/protocols/tus-checksum'
+import { digestHeaders, digestOf } from '../../src/upload/digest'
 import { decodeBase64, decodeMetadata, encodeBase64, encodeMetadata, isMetadataKey } from '../../src/protocols/tus-metadata'
 import type { HeaderMap, HttpResponse, ProtocolResult, RequestDescription, SourceChunk } from '../../src/types'
 
@@ -50,15 +51,15 @@ describe('requests', () => {
   })
 
   it('OPTIONS discovery carries no Tus-Resumable; HEAD and DELETE carry it and no body', () => {
-    expect(protocol.discoverRequest?.(ENDPOINT)).toEqual({ method: 'OPTIONS', url: ENDPOINT, headers: {}, body: null })
-    expect(protocol.offsetRequest(UPLOAD)).toEqual({ method: 'HEAD', url: UPLOAD, headers: T, body: null })
-    expect(protocol.cancelRequest(UPLOAD)).toEqual({ method: 'DELETE', url: UPLOAD, headers: T, body: null })
+    expect(protocol.discoverRequest?.(ENDPOINT)).toEqual({ method: 'OPTIONS', url: ENDPOINT, headers: {}, body: null, intent: expect.anything() })
+    expect(protocol.offsetRequest(UPLOAD)).toEqual({ method: 'HEAD', url: UPLOAD, headers: T, body: null, intent: expect.anything() })
+    expect(protocol.cancelRequest(UPLOAD)).toEqual({ method: 'DELETE', url: UPLOAD, headers: T, body: null, intent: expect.anything() })
   })
 
   it('creation: POST with Upload-Length and metadata (filename/filetype from the source), no body before discovery', () => {
     const request = protocol.createRequest({ ...createInput, body: { start: 0, end: 40 }, metadata: { note: 'hi' }, name: 'a.pdf', type: 'application/pdf' })
     const metadata = 'filename YS5wZGY=,filetype YXBwbGljYXRpb24vcGRm,note aGk='
-    expect(request).toEqual({ method: 'POST', url: ENDPOINT, headers: { ...T, 'upload-length': '100', 'upload-metadata': metadata }, body: null })
+    expect(request).toEqual({ method: 'POST', url: ENDPOINT, headers: { ...T, 'upload-length': '100', 'upload-metadata': metadata }, body: null, intent: expect.anything() })
     const own = protocol.createRequest({ ...createInput, metadata: { filename: 'b', filetype: '' }, name: 'a.pdf', type: 'x/y' })
     expect(own.headers['upload-metadata']).toBe('filename Yg==,filetype')
     expect(protocol.createRequest(createInput).headers).toEqual({ ...T, 'upload-length': '100' })
@@ -66,7 +67,7 @@ describe('requests', () => {
 
   it('creation-with-upload: the body goes with POST as offset+octet-stream only when the server lists it', () => {
     const request = full().createRequest({ ...createInput, body: { start: 0, end: 40 } })
-    expect(request).toEqual({ method: 'POST', url: ENDPOINT, headers: { ...T, 'upload-length': '100', 'content-type': TUS_CONTENT_TYPE }, body: { start: 0, end: 40 } })
+    expect(request).toEqual({ method: 'POST', url: ENDPOINT, headers: { ...T, 'upload-length': '100', 'content-type': TUS_CONTENT_TYPE }, body: { start: 0, end: 40 }, intent: expect.anything() })
     expect(full().createRequest({ ...createInput, body: { start: 0, end: 0 } }).body).toBeNull()
     const plain = discovered({ 'tus-version': '1.0.0', 'tus-extension': 'creation' })
     expect(plain.createRequest({ ...createInput, body: { start: 0, end: 40 } }).body).toBeNull()
@@ -80,7 +81,7 @@ describe('requests', () => {
 
   it('append: PATCH with offset+octet-stream and Upload-Offset, no Upload-Length for a known length', () => {
     const request = protocol.appendRequest({ url: UPLOAD, offset: 40, end: 70, size: 100, complete: false })
-    expect(request).toEqual({ method: 'PATCH', url: UPLOAD, headers: { ...T, 'content-type': TUS_CONTENT_TYPE, 'upload-offset': '40' }, body: { start: 40, end: 70 } })
+    expect(request).toEqual({ method: 'PATCH', url: UPLOAD, headers: { ...T, 'content-type': TUS_CONTENT_TYPE, 'upload-offset': '40' }, body: { start: 40, end: 70 }, intent: expect.anything() })
     expect(protocol.appendRequest({ url: UPLOAD, offset: 100, end: 100, size: 100, complete: true }).body).toBeNull()
   })
 
@@ -103,7 +104,7 @@ describe('requests', () => {
     const override = tusProtocol({ methodOverride: true })
     const patch = override.appendRequest({ url: UPLOAD, offset: 0, end: 10, size: 100, complete: false })
     expect([patch.method, patch.headers['x-http-method-override'], patch.headers['upload-offset']]).toEqual(['POST', 'PATCH', '0'])
-    expect(override.cancelRequest(UPLOAD)).toEqual({ method: 'POST', url: UPLOAD, headers: { ...T, 'x-http-method-override': 'DELETE' }, body: null })
+    expect(override.cancelRequest(UPLOAD)).toEqual({ method: 'POST', url: UPLOAD, headers: { ...T, 'x-http-method-override': 'DELETE' }, body: null, intent: expect.anything() })
     expect(override.offsetRequest(UPLOAD).method).toBe('HEAD')
     expect(override.discoverRequest?.(ENDPOINT)?.method).toBe('OPTIONS')
     expect(override.createRequest(createInput).headers).not.toHaveProperty('x-http-method-override')
@@ -326,11 +327,36 @@ describe('cancel responses (DELETE)', () => {
   })
 })
 
+describe('typed intent', () => {
+  it('creation and append say their range, completeness and declared length; answers read it, not the headers', () => {
+    const protocol = full()
+    const post = protocol.createRequest({ ...createInput, body: { start: 0, end: 40 }, complete: false })
+    expect(post.intent).toEqual({ kind: 'create', end: 40, complete: false, length: 100, declaresLength: true })
+    const patch = protocol.appendRequest({ url: UPLOAD, offset: 40, end: 100, size: 100, complete: true })
+    expect(patch.intent).toEqual({ kind: 'append', offset: 40, end: 100, complete: true, length: 100, declaresLength: false })
+    const stripped = { ...patch, headers: {} }
+    expect(protocol.interpret('append', stripped, res(204, { 'upload-offset': '100' }))).toMatchObject({ kind: 'complete', offset: 100 })
+    expect(protocol.interpret('append', stripped, res(204, { 'upload-offset': '30' }))).toMatchObject({ kind: 'error', error: { code: 'offset-invalid' } })
+    expect(protocol.offsetRequest(UPLOAD).intent).toEqual({ kind: 'offset' })
+    expect(protocol.discoverRequest?.(ENDPOINT)?.intent).toEqual({ kind: 'discover' })
+  })
+})
+
 describe('checksums', () => {
   it('Upload-Checksum is sha1 <base64 digest> of the body: known values', async () => {
-    expect(await checksumValue('sha1', hello)).toBe('sha1 qvTGHdzF6KLavt4PO0gs2a6pQ00=')
-    expect(await checksumValue('sha256', hello)).toBe('sha256 LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=')
-    expect(await checksumValue('sha1', new Uint8Array(0))).toBe('sha1 2jmj7l5rSw0yVb/vlWAYkK/YBwk=')
+    expect(checksumHeader('sha1', await digestOf('SHA-1', hello))).toBe('sha1 qvTGHdzF6KLavt4PO0gs2a6pQ00=')
+    expect(checksumHeader('sha256', await digestOf('SHA-256', hello))).toBe('sha256 LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=')
+    expect(checksumHeader('sha1', await digestOf('SHA-1', new Uint8Array(0)))).toBe('sha1 2jmj7l5rSw0yVb/vlWAYkK/YBwk=')
+  })
+
+  it('the protocol names the digest it needs and never reads bytes: no source import', async () => {
+    const source = await import('node:fs/promises').then((fs) => fs.readFile(new URL('../../src/protocols/tus.ts', import.meta.url), 'utf8'))
+    expect(source).not.toMatch(/from '\.\.\/sources\//)
+    const protocol = full()
+    const patch = protocol.appendRequest({ url: UPLOAD, offset: 0, end: 5, size: 10, complete: false })
+    expect(protocol.bodyDigest?.(patch)).toBe('SHA-1')
+    expect(protocol.bodyDigest?.(protocol.offsetRequest(UPLOAD))).toBeUndefined()
+    expect(protocol.digestHeaders?.(patch, 'SHA-1', await digestOf('SHA-1', hello))).toEqual({ 'upload-checksum': 'sha1 qvTGHdzF6KLavt4PO0gs2a6pQ00=' })
   })
 
   it('chooses only what the server lists: sha1 first by default, the caller’s choice if listed, never when off', () => {
@@ -343,25 +369,26 @@ describe('checksums', () => {
     expect(chooseChecksum(false, ['checksum'], ['sha1'])).toBeUndefined()
   })
 
-  it('bodyHeaders adds Upload-Checksum to body requests once the server listed the extension', async () => {
+  it('the loop adds Upload-Checksum to body requests once the server listed the extension', async () => {
+    const bodyHeaders = async (protocol: TusProtocol, request: RequestDescription, chunk: SourceChunk): Promise<HeaderMap> => (await digestHeaders(protocol, request, chunk)).headers
     const patch = (protocol: TusProtocol) => protocol.appendRequest({ url: UPLOAD, offset: 0, end: 5, size: 10, complete: false })
     const undiscovered = tusProtocol()
-    expect(await undiscovered.bodyHeaders?.(patch(undiscovered), chunkOf(hello, 5))).toEqual({})
+    expect(await bodyHeaders(undiscovered, patch(undiscovered), chunkOf(hello, 5))).toEqual({})
     const protocol = full()
-    expect(await protocol.bodyHeaders?.(patch(protocol), chunkOf(hello, 5))).toEqual({ 'upload-checksum': 'sha1 qvTGHdzF6KLavt4PO0gs2a6pQ00=' })
+    expect(await bodyHeaders(protocol, patch(protocol), chunkOf(hello, 5))).toEqual({ 'upload-checksum': 'sha1 qvTGHdzF6KLavt4PO0gs2a6pQ00=' })
     const post = protocol.createRequest({ ...createInput, body: { start: 0, end: 5 } })
-    expect(await protocol.bodyHeaders?.(post, chunkOf(hello, 5))).toEqual({ 'upload-checksum': 'sha1 qvTGHdzF6KLavt4PO0gs2a6pQ00=' })
-    expect(await protocol.bodyHeaders?.(protocol.offsetRequest(UPLOAD), chunkOf(hello, 5))).toEqual({})
+    expect(await bodyHeaders(protocol, post, chunkOf(hello, 5))).toEqual({ 'upload-checksum': 'sha1 qvTGHdzF6KLavt4PO0gs2a6pQ00=' })
+    expect(await bodyHeaders(protocol, protocol.offsetRequest(UPLOAD), chunkOf(hello, 5))).toEqual({})
     const sha256 = discovered({ 'tus-extension': 'checksum', 'tus-checksum-algorithm': 'sha1,sha256' }, { checksum: 'sha256' })
-    expect(await sha256.bodyHeaders?.(patch(sha256), chunkOf(hello, 5))).toEqual({ 'upload-checksum': 'sha256 LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=' })
+    expect(await bodyHeaders(sha256, patch(sha256), chunkOf(hello, 5))).toEqual({ 'upload-checksum': 'sha256 LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=' })
     const off = discovered({ 'tus-extension': 'checksum', 'tus-checksum-algorithm': 'sha1' }, { checksum: false })
-    expect(await off.bodyHeaders?.(patch(off), chunkOf(hello, 5))).toEqual({})
+    expect(await bodyHeaders(off, patch(off), chunkOf(hello, 5))).toEqual({})
     // Every chunk body kind: bytes, Blob, a re-iterable AsyncIterable, shared memory; a short body fails.
     const pieces = { async *[Symbol.asyncIterator]() { yield hello.subarray(0, 2); yield hello.subarray(2) } }
     const shared = new Uint8Array(new SharedArrayBuffer(5))
     shared.set(hello)
-    for (const body of [new Blob([hello]), pieces, shared]) expect(await protocol.bodyHeaders?.(patch(protocol), chunkOf(body, 5))).toEqual(await protocol.bodyHeaders?.(post, chunkOf(hello, 5)))
-    await expect(protocol.bodyHeaders?.(patch(protocol), chunkOf(hello, 6))).rejects.toMatchObject({ code: 'source-error' })
+    for (const body of [new Blob([hello]), pieces, shared]) expect(await bodyHeaders(protocol, patch(protocol), chunkOf(body, 5))).toEqual(await bodyHeaders(protocol, post, chunkOf(hello, 5)))
+    await expect(bodyHeaders(protocol, patch(protocol), chunkOf(hello, 6))).rejects.toMatchObject({ code: 'source-error' })
   })
 })
 

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { UploadError } from '../../src/errors'
-import { UPLOAD_OPTION_NAMES, checkUploadOptions, type UploadOptions } from '../../src/options'
+import type { UploadOptions } from '../../src/options'
+import { UPLOAD_OPTION_NAMES, checkUploadOptions } from '../../src/upload/settings'
 import { MIN_APPEND_SIZE_FLOOR, MIN_PROGRESS_BYTES, checkLimits, isRealProgress } from '../../src/protocols/limits'
 import { MAX_TIMER_DELAY, retryAfterDelay } from '../../src/utils'
 

@@ -1,0 +1,128 @@
+/**
+ * The one settings table: every option of `new Upload(source, options)` once, with its default.
+ * The unknown-option check, the Upload and the README's options table (checked by
+ * test/unit/settings.test.ts) all read it. Options whose default depends on the entry point
+ * (browser or Node) or on the transport say so with {@link BY_ENVIRONMENT}.
+ * @module
+ */
+import type { RetryOptions, UploadOptions } from '../options'
+import type { ProtocolName } from '../protocols/load'
+import type { RequestSizer } from './request-size'
+
+/** Marks an option the entry point decides (transport, store, …) or that has no default. */
+export const BY_ENVIRONMENT = 'by-environment'
+
+const MiB = 1024 * 1024
+
+/** The chunk size where none is set and one request is not the default: 8 MiB. */
+export const DEFAULT_CHUNK_SIZE = 8 * MiB
+
+/**
+ * Every option and its default. A Record over `keyof UploadOptions` fails to compile when an
+ * option is added to the interface and not here, or named here and not there.
+ */
+export const SETTINGS = {
+  endpoint: undefined,
+  url: undefined,
+  protocol: 'ietf' as ProtocolName,
+  interopVersion: 8,
+  chunkSize: BY_ENVIRONMENT,
+  headers: undefined,
+  metadata: {} as Record<string, string>,
+  retry: { retries: 8, minTimeout: 500, maxTimeout: 30_000, factor: 2, randomize: true } as Required<RetryOptions>,
+  maxRetryAfter: 300,
+  transport: BY_ENVIRONMENT,
+  signal: undefined,
+  allowedOrigins: [] as string[],
+  restartOnGone: true,
+  maxRestarts: 3,
+  stallTimeout: 30_000,
+  store: BY_ENVIRONMENT,
+  storeDirectory: BY_ENVIRONMENT,
+  fingerprint: BY_ENVIRONMENT,
+  sampleContent: false,
+  removeOnSuccess: true,
+  persistBlob: false,
+  lock: 'wait' as 'wait' | 'fail',
+} satisfies Record<keyof UploadOptions, unknown>
+
+/** Options with a plain default, resolved. */
+export type Settings = { readonly [Name in keyof typeof SETTINGS as (typeof SETTINGS)[Name] extends undefined | typeof BY_ENVIRONMENT ? never : Name]: (typeof SETTINGS)[Name] }
+
+/** The names `new Upload(source, options)` accepts. */
+export const UPLOAD_OPTION_NAMES = Object.keys(SETTINGS) as Array<keyof UploadOptions>
+
+/**
+ * Every option with a plain default, from `options` or the table (`retry` merged member by
+ * member). Checks the options first (see {@link checkUploadOptions}).
+ */
+export function resolveSettings(options: UploadOptions): Settings {
+  checkUploadOptions(options)
+  return {
+    protocol: options.protocol ?? SETTINGS.protocol,
+    interopVersion: options.interopVersion ?? SETTINGS.interopVersion,
+    metadata: options.metadata ?? SETTINGS.metadata,
+    retry: { ...SETTINGS.retry, ...options.retry },
+    maxRetryAfter: options.maxRetryAfter ?? SETTINGS.maxRetryAfter,
+    allowedOrigins: options.allowedOrigins ?? SETTINGS.allowedOrigins,
+    restartOnGone: options.restartOnGone ?? SETTINGS.restartOnGone,
+    maxRestarts: options.maxRestarts ?? SETTINGS.maxRestarts,
+    stallTimeout: options.stallTimeout ?? SETTINGS.stallTimeout,
+    sampleContent: options.sampleContent ?? SETTINGS.sampleContent,
+    removeOnSuccess: options.removeOnSuccess ?? SETTINGS.removeOnSuccess,
+    persistBlob: options.persistBlob ?? SETTINGS.persistBlob,
+    lock: options.lock ?? SETTINGS.lock,
+  } as Settings
+}
+
+/** What the chunk size default depends on. */
+export interface ChunkSizeContext {
+  /** The transport sees 1xx responses (Node's node-http). */
+  seesInterimResponses: boolean
+  /** The protocol names the upload URL before a creation body ends (IETF's 104). */
+  earlyLocation: boolean
+}
+
+/**
+ * The `chunkSize` default: `Infinity` (one request) where the URL arrives in a 104 the transport
+ * sees (Node with IETF): a single request resumes as well as chunks do and costs no round trip
+ * per chunk. {@link DEFAULT_CHUNK_SIZE} elsewhere.
+ */
+export function defaultChunkSize(context: ChunkSizeContext): number {
+  return context.seesInterimResponses && context.earlyLocation ? Infinity : DEFAULT_CHUNK_SIZE
+}
+
+/**
+ * The session's chunking: the `chunkSize` option when set; else one request where that is the
+ * default ({@link defaultChunkSize}); else adaptive request sizes (a sizer starting at 8 MiB).
+ */
+export function chunkSizing(
+  chunkSize: number | undefined,
+  context: ChunkSizeContext,
+  createSizer: (options: { initial: number; max: number }) => RequestSizer,
+): { chunkSize: number | undefined; sizer?: RequestSizer } {
+  if (chunkSize !== undefined) return { chunkSize }
+  const fallback = defaultChunkSize(context)
+  return fallback === Infinity ? { chunkSize: fallback } : { chunkSize: undefined, sizer: createSizer({ initial: DEFAULT_CHUNK_SIZE, max: Infinity }) }
+}
+
+/**
+ * Throws for options a JavaScript caller could get wrong without a compiler to tell: a
+ * TypeError for an unknown name (a typo such as `chunksize` would otherwise be ignored), a
+ * RangeError for a `chunkSize` that is not positive. (A negative `maxRestarts` or
+ * `maxRetryAfter` acts as 0.)
+ */
+export function checkUploadOptions(options: UploadOptions): void {
+  for (const name of Object.keys(options)) {
+    if (!Object.hasOwn(SETTINGS, name)) throw new TypeError(`resumable-upload: unknown option \`${name}\`${suggestion(name)}`)
+  }
+  if (options.chunkSize !== undefined && !(options.chunkSize > 0)) {
+    throw new RangeError('resumable-upload: `chunkSize` must be a positive number or Infinity')
+  }
+}
+
+/** " (did you mean `chunkSize`?)" when a known name differs only in case. */
+function suggestion(name: string): string {
+  const known = UPLOAD_OPTION_NAMES.find((option) => option.toLowerCase() === name.toLowerCase())
+  return known === undefined ? '' : ` (did you mean \`${known}\`?)`
+}
