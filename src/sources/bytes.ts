@@ -3,7 +3,7 @@
  * @module
  */
 import { UploadError } from '../errors'
-import type { Source, SourceChunk } from '../types'
+import type { RequestBody, Source, SourceChunk } from '../types'
 
 /** Name, type and lastModified to report for sources that have none of their own. */
 export interface SourceMetadata {
@@ -39,26 +39,36 @@ export function closedError(): UploadError {
 }
 
 /**
- * A source over bytes in memory. `slice` returns a `subarray` of them: no copies.
- * @param bytes a Uint8Array (a Buffer is one) or an ArrayBuffer (wrapped, not copied)
- * @param metadata name, type and lastModified to report (default none)
+ * A source of a known `size` whose ranges `cut(start, end)` gives (a Blob's `slice`, a
+ * Uint8Array's `subarray`): no bytes are read or copied here. `close()` drops `cut`, and with it
+ * the data it holds.
+ * @param size the size in bytes
+ * @param cut the body of the range `[start, end)`, both within `size`
+ * @param metadata name, type and lastModified to report
  */
-export function bytesSource(bytes: Uint8Array | ArrayBuffer, metadata: SourceMetadata = {}): Source {
-  let data: Uint8Array | undefined = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)
-  const size = data.length
+export function rangeSource(size: number, cut: ((start: number, end: number) => RequestBody) | undefined, metadata: SourceMetadata): Source {
   return {
     size,
     name: metadata.name,
     type: metadata.type,
     lastModified: metadata.lastModified,
     async slice(start: number, end: number): Promise<SourceChunk> {
-      if (data === undefined) throw closedError()
+      if (cut === undefined) throw closedError()
       const range = clipRange(start, end, size)
-      const body = data.subarray(range.start, range.end)
-      return { body, length: body.length, last: range.end === size }
+      return { body: cut(range.start, range.end), length: range.end - range.start, last: range.end === size }
     },
     async close(): Promise<void> {
-      data = undefined
+      cut = undefined
     },
   }
+}
+
+/**
+ * A source over bytes in memory. `slice` returns a `subarray` of them: no copies.
+ * @param bytes a Uint8Array (a Buffer is one) or an ArrayBuffer (wrapped, not copied)
+ * @param metadata name, type and lastModified to report (default none)
+ */
+export function bytesSource(bytes: Uint8Array | ArrayBuffer, metadata: SourceMetadata = {}): Source {
+  const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)
+  return rangeSource(data.length, (start, end) => data.subarray(start, end), metadata)
 }
