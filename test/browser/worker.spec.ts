@@ -116,7 +116,7 @@ test('classic worker: the script-tag bundle through importScripts uploads a File
 // FIXME until src/browser-environment.ts's offline() also looks at navigator.onLine (not only the
 // 'online' event): in a worker Chromium never sends 'online' under network emulation, and this
 // upload then waits forever once back online. Passes with that change (see issue 11's note).
-test.fixme('module worker: offline holds the retries, back online the upload goes on', async ({ page, context, uploads }) => {
+test('module worker: offline holds the retries, back online the upload goes on', async ({ page, context, uploads }) => {
   uploads.allowCorsOrigin(pages.url)
   await page.goto(`${pages.url}/worker.html`)
   await page.exposeFunction('goOffline', () => context.setOffline(true))
