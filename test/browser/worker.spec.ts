@@ -113,9 +113,8 @@ test('classic worker: the script-tag bundle through importScripts uploads a File
   await expectStored(uploads, outcome.url as string)
 })
 
-// FIXME until src/browser-environment.ts's offline() also looks at navigator.onLine (not only the
-// 'online' event): in a worker Chromium never sends 'online' under network emulation, and this
-// upload then waits forever once back online. Passes with that change (see issue 11's note).
+// In a worker Chromium sends no 'online' event under network emulation: browser-environment's
+// offline() also polls navigator.onLine, or this upload would wait forever once back online.
 test('module worker: offline holds the retries, back online the upload goes on', async ({ page, context, uploads }) => {
   uploads.allowCorsOrigin(pages.url)
   await page.goto(`${pages.url}/worker.html`)
