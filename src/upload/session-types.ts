@@ -6,6 +6,7 @@
 import type { UploadError } from '../errors'
 import type { UploadState } from '../options'
 import type { HttpResponse, UrlSource } from '../types'
+import type { PartsState } from './parts'
 import type { RequestSizer } from './request-size'
 
 /** What the session needs to know; fixed for one run. */
@@ -64,3 +65,6 @@ export interface Outcome {
   error?: UploadError
   done?: { url: string; response: HttpResponse }
 }
+
+/** Where an upload stands: one offset (ietf, tus) or a set of parts (s3, azure). */
+export type UploadPosition = { kind: 'offset'; offset: number } | { kind: 'parts'; parts: PartsState }

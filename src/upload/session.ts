@@ -14,10 +14,10 @@ import type { HttpResponse, InterimResult, ProtocolResult, UploadLimits, UrlSour
 import { retryAfterDelay } from '../utils'
 import { answer } from './answers'
 import { SMALL_CREATION_BODY, checkOffset, outOfRetries, sizeAfter413 } from './rules'
-import type { Effect, Outcome, Sent, SessionConfig, Step } from './session-types'
+import type { Effect, Outcome, Sent, SessionConfig, Step, UploadPosition } from './session-types'
 import { DEFAULT_CHUNK_SIZE } from './settings'
 
-export type { Effect, Outcome, Sent, SessionConfig, Step } from './session-types'
+export type { Effect, Outcome, Sent, SessionConfig, Step, UploadPosition } from './session-types'
 
 const FINISHED: ReadonlySet<UploadState> = new Set(['complete', 'failed', 'aborted'])
 
@@ -36,16 +36,18 @@ export class UploadSession {
   restarts = 0
   mismatches = 0
   inFlight: Sent | undefined
-  /** @internal */
-  offset = 0
-  /** @internal */
-  discovered = false
+  /** @internal */ offset = 0
+  /** @internal */ discovered = false
   private cap = Infinity
   private round = { ackedAtStart: 0, offered: 0, learnedUrl: false }
-  /** @internal */
-  out: Effect[] = []
+  /** @internal */ out: Effect[] = []
 
-  /** @param config what the session needs to know (the Upload completes it once the source and protocol are known) */
+  /** Where the upload stands: one offset (a protocol with parts uses PartsSession instead). */
+  get position(): UploadPosition {
+    return { kind: 'offset', offset: this.offset }
+  }
+
+  /** @param config what the session needs (the Upload completes it once the source and protocol are known) */
   constructor(public config: SessionConfig) {}
 
   /** Continues at a known URL (stored record or `url` option): the offset is asked first. */
@@ -136,10 +138,7 @@ export class UploadSession {
     return error instanceof UploadError && error.retryable && !this.progressed()
   }
 
-  /**
-   * An attempt failed and will be retried: `retrying`, and how long a `Retry-After` asks to wait
-   * (capped by `maxRetryAfter`). `atOnce`: the next attempt costs no retry (a limit learned mid-request).
-   */
+  /** An attempt will be retried: `retrying`, the capped Retry-After wait, and whether it costs no retry (`atOnce`). */
   retrying(error: UploadError): { outcome: Outcome; waitMs: number; atOnce: boolean } {
     this.failed()
     const outcome = this.run(() => this.enter('retrying'))

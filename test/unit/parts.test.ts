@@ -5,6 +5,8 @@
  * every run ends within a bounded number of steps.
  */
 import { describe, expect, it } from 'vitest'
+import { UploadError } from '../../src/errors'
+import { PartsSession } from '../../src/upload/parts-session'
 import { applyPartEvent, bytesDone, nextParts, partsOutcome, planParts, type Part, type PartsState } from '../../src/upload/parts'
 
 describe('planParts', () => {
@@ -143,3 +145,33 @@ function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+describe('PartsSession (the "set of parts in flight" position)', () => {
+  it('sends at most N parts, none while paused, and is done once every part is held', () => {
+    const session = new PartsSession({ size: 10, partSize: 4, concurrency: 2, held: [{ number: 2, etag: 'b' }] })
+    expect(session.acked).toBe(4)
+    const first = session.next()
+    expect(first.parts.map((part) => part.number)).toEqual([1, 3])
+    expect(first.effects).toEqual([{ kind: 'state', state: 'uploading', previous: 'idle' }])
+    expect(session.next().parts).toEqual([])
+    session.setState('paused')
+    expect(session.partDone(1, 'a').effects).toContainEqual({ kind: 'chunk', start: 0, end: 4, save: true })
+    expect(session.next().parts).toEqual([])
+    session.setState('uploading')
+    expect(session.partDone(3, 'c').done).toEqual([{ number: 1, etag: 'a' }, { number: 2, etag: 'b' }, { number: 3, etag: 'c' }])
+    expect(session.acked).toBe(10)
+    expect(session.position).toMatchObject({ kind: 'parts' })
+  })
+
+  it('a part that keeps failing ends the upload with its error; a retryable one is sent again first', () => {
+    const session = new PartsSession({ size: 8, partSize: 4, concurrency: 1, maxAttempts: 2 })
+    const cut = new UploadError('network', 'cut')
+    session.next()
+    expect(session.partFailed(1, cut)).toEqual({ effects: [] })
+    expect(session.next().parts.map((part) => part.number)).toEqual([1])
+    const failed = session.partFailed(1, cut)
+    expect(failed.error).toBe(cut)
+    expect(failed.effects).toEqual([{ kind: 'state', state: 'failed', previous: 'uploading' }])
+    expect(session.next().parts).toEqual([])
+  })
+})
