@@ -73,6 +73,7 @@ describe('steps', () => {
     const done = session.receive({ kind: 'complete', url: undefined, response: ok, offset: 10 * MiB }, ok)
     expect(done.done).toEqual({ url: URL1, response: ok })
     expect(session.acked).toBe(8 * MiB)
+    expect(session.position).toEqual({ kind: 'offset', offset: 8 * MiB })
     expect(kinds(session.finish().effects)).toEqual(['progress'])
     expect(session.acked).toBe(10 * MiB)
   })
