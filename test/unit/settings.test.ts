@@ -37,7 +37,7 @@ function formatDefault(name: string, value: unknown): string {
 
 /** What the README must say for options the environment decides. */
 const ENVIRONMENT_DEFAULTS: Record<string, string> = {
-  chunkSize: '8 MiB; `Infinity` in Node with IETF',
+  chunkSize: 'adaptive (from 8 MiB, grows while throughput grows, ≤ 256 MiB); `Infinity` in Node with IETF',
   transport: "`'xhr'` (browser), `'node-http'` (Node)",
   store: "`'indexeddb'` (browser), `'file'` (Node)",
   storeDirectory: 'per-user state directory (see "Resume after reload")',
