@@ -86,6 +86,10 @@ export function renderResults(results: BenchResults): string {
     `load average (1 min) at start ${machine.loadAverage.start.toFixed(2)}, at end ${machine.loadAverage.end?.toFixed(2) ?? '?'}`,
     `runs: ${options.runs} (largest size: ${options.runsForLargest}); sizes: ${options.sizesMiB.join(', ')} MiB; ${options.smoke ? 'SMOKE run (sizes too small to mean anything)' : 'full run'}; uploads stored in ${options.storage}; ${results.durationSeconds.toFixed(0)} s`,
   ]
+  const busiest = Math.max(machine.loadAverage.start, machine.loadAverage.end ?? 0)
+  if (busiest > machine.cpus) {
+    sections.push(`WARNING: the machine was busy (load average ${busiest.toFixed(1)} on ${machine.cpus} CPUs): every row competes with other work for the CPUs, so MiB/s (the ceiling too) and ratios are noise; rerun on a quiet machine`)
+  }
   if (results.throughput.length > 0) sections.push('Throughput (median of runs; × ceiling = median of per-run ratios to the raw single request of the same run)', throughputTable(results.throughput))
   if (results.waste.length > 0) sections.push(`Resume waste (Node, ${formatBytes(results.waste[0]?.size)}, ${options.cuts} forced disconnects at the same random positions, default retry policies)`, wasteTable(results.waste))
   if (results.memory.length > 0) sections.push('Memory vs file size', memoryTable(results.memory))

@@ -10,7 +10,9 @@ export interface PageUpload {
 
 /** `window.bench`. */
 export interface BenchPage {
-  makeBlob(size: number, seed: number): number
+  /** Resolves once the browser holds the whole Blob. */
+  makeBlob(size: number, seed: number): Promise<number>
+  settle(): Promise<void>
   dropBlob(): void
   raw(endpoint: string): Promise<PageUpload>
   /** `chunkSize` `'default'`: `new Upload(blob, { endpoint })`, nothing else set. */

@@ -18,8 +18,13 @@ function blob() {
 const since = (started) => performance.now() - started
 
 window.bench = {
-  /** Makes the test Blob of `size` bytes for `seed` (the same bytes as bench/data.ts). */
-  makeBlob(size, seed) {
+  /**
+   * Makes the test Blob of `size` bytes for `seed` (the same bytes as bench/data.ts) and resolves
+   * with its size once the browser holds all of it: Chromium builds a Blob's data in the browser
+   * process after `new Blob()` returns (paging big ones to disk), and an upload started before
+   * that ends waits for it, timed as upload (or fails: at 1 GiB the first upload did).
+   */
+  async makeBlob(size, seed) {
     const buffer = new Uint8Array(Math.min(PART_SIZE, size))
     const parts = []
     let index = 0
@@ -31,7 +36,15 @@ window.bench = {
       parts.push(new Blob([buffer.subarray(0, length)]))
     }
     current = new Blob(parts)
+    // Reading any byte waits until the whole Blob is built.
+    if (size > 0) await current.slice(size - 1).arrayBuffer()
     return current.size
+  },
+
+  /** Waits for the Blob to be built (makeBlob does; for experiments). */
+  async settle() {
+    const made = blob()
+    if (made.size > 0) await made.slice(made.size - 1).arrayBuffer()
   },
 
   /** Forgets the Blob. */
