@@ -36,15 +36,25 @@ window.bench = {
       parts.push(new Blob([buffer.subarray(0, length)]))
     }
     current = new Blob(parts)
-    // Reading any byte waits until the whole Blob is built.
-    if (size > 0) await current.slice(size - 1).arrayBuffer()
+    await window.bench.settle()
     return current.size
   },
 
-  /** Waits for the Blob to be built (makeBlob does; for experiments). */
+  /**
+   * Waits until the Blob's last byte reads (reading waits for the whole Blob to be built). At
+   * 1 GiB Chromium 156 answered NotReadableError for a while: retry for up to 30 s, then go on
+   * and let the uploads report it.
+   */
   async settle() {
     const made = blob()
-    if (made.size > 0) await made.slice(made.size - 1).arrayBuffer()
+    for (let tries = 0; made.size > 0 && tries < 120; tries++) {
+      try {
+        await made.slice(made.size - 1).arrayBuffer()
+        return
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+    }
   },
 
   /** Forgets the Blob. */
