@@ -149,12 +149,17 @@ async function measureRun(session: Session, servers: BenchServers, config: Uploa
  * One untimed raw upload before each round. The first upload of a round (after making the Blob,
  * or after the tus rows) ran slower than the same upload right after it: 116–165 against
  * 143–193 MiB/s at 128 MiB (issue 11), and it was always the ceiling's. Its result is checked
- * and dropped.
+ * and dropped; a failure is logged, not fatal.
  */
-async function warmUp(session: Session, servers: BenchServers, target: Target): Promise<void> {
-  const upload = await uploadInPage(session.page, RAW_CONFIG, servers.endpoint('plain'))
-  const problem = await servers.verifyAndRemove('plain', upload.url, target.size, target.sha256)
-  if (problem !== undefined) throw new Error(`warm-up upload: ${problem}`)
+async function warmUp(session: Session, servers: BenchServers, target: Target, log: Log): Promise<void> {
+  try {
+    const upload = await uploadInPage(session.page, RAW_CONFIG, servers.endpoint('plain'))
+    const problem = await servers.verifyAndRemove('plain', upload.url, target.size, target.sha256)
+    if (problem !== undefined) log(`[chromium] warm-up upload not intact (not counted): ${problem}`)
+  } catch (error) {
+    // At 1 GiB Chromium 156 fails the first XHR of a new Blob with a network error; the next succeed.
+    log(`[chromium] warm-up upload failed (not counted): ${errorText(error)}`)
+  }
 }
 
 /** Runs the matrix in one page: per size, make the Blob, then `runs` rounds of every configuration. */
@@ -175,7 +180,7 @@ export async function runChromiumThroughput(servers: BenchServers, matrix: Chrom
       await makeBlob(session.page, target.size, matrix.seed)
       const runs = new Map<string, RunResult[]>(matrix.configs.map((config) => [config.id, []]))
       for (let run = 1; run <= matrix.runsFor(sizeMiB); run++) {
-        await warmUp(session, servers, target)
+        await warmUp(session, servers, target, matrix.log)
         for (const config of matrix.configs) {
           const result = await measureRun(session, servers, config, target, run)
           runs.get(config.id)?.push(result)

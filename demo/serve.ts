@@ -32,16 +32,19 @@ async function orExit<T>(what: string, start: () => Promise<T>): Promise<T> {
 const reactDir = await mkdtemp(join(tmpdir(), 'resumable-upload-demo-react-'))
 await buildReactDemo(reactDir)
 const pages = await orExit('demo page server', () =>
-  startStaticServer({ '/': `${root}/demo`, '/dist/': `${root}/dist`, '/react/': reactDir }, Number(process.env.DEMO_PORT ?? 5173)))
+  startStaticServer({ '/': `${root}/demo`, '/dist/': `${root}/dist`, '/react/': reactDir }, Number(process.env.DEMO_PORT ?? 5173)),
+)
 // The page may be opened as 127.0.0.1 or as localhost: both are the demo's own origin.
 const pageOrigins = [pages.url, pages.url.replace('//127.0.0.1:', '//localhost:')]
-const uploads = await orExit('upload server', () => startReferenceServer({
-  port: Number(process.env.UPLOAD_PORT ?? 4000),
-  dir: process.env.UPLOAD_DIR,
-  limits: { maxSize: PUBLIC_DEFAULTS.maxSize },
-  cors: { origins: pageOrigins },
-  control: true,
-}))
+const uploads = await orExit('upload server', () =>
+  startReferenceServer({
+    port: Number(process.env.UPLOAD_PORT ?? 4000),
+    dir: process.env.UPLOAD_DIR,
+    limits: { maxSize: PUBLIC_DEFAULTS.maxSize },
+    cors: { origins: pageOrigins },
+    control: true,
+  }),
+)
 const query = `?endpoint=${encodeURIComponent(uploads.endpoint)}`
 console.log(`Upload server: ${uploads.endpoint} (files in ${uploads.dir}; open to ${pageOrigins.join(' and ')})`)
 console.log(`Demo:          ${pages.url}/${query}`)

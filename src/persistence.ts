@@ -244,7 +244,11 @@ export class UploadPersistence {
  * streams and plain Blobs have no name or date, so they get no default key: it would fit any
  * data of the same size.
  */
-export async function recordKey(source: Source, endpoint: string, settings: Pick<PersistenceSettings, 'fingerprint' | 'sampleContent'>): Promise<string | undefined> {
+export async function recordKey(
+  source: Source,
+  endpoint: string,
+  settings: Pick<PersistenceSettings, 'fingerprint' | 'sampleContent'>,
+): Promise<string | undefined> {
   if (settings.fingerprint) return settings.fingerprint(source, { endpoint })
   if (source.name === undefined || source.lastModified === undefined) return undefined
   return defaultFingerprint(source, { endpoint, sampleContent: settings.sampleContent })

@@ -37,7 +37,10 @@ export async function restorableRecords<Input>(options: UploadOptions, environme
  * The Blob and options of each upload `restoreAll` resumes: the stored endpoint and metadata,
  * `persistBlob` on, and the caller's other options.
  */
-export async function restorable<Input>(options: RestoreOptions, environment: UploadEnvironment<Input>): Promise<Array<{ blob: Blob; options: UploadOptions }>> {
+export async function restorable<Input>(
+  options: RestoreOptions,
+  environment: UploadEnvironment<Input>,
+): Promise<Array<{ blob: Blob; options: UploadOptions }>> {
   const records = await restorableRecords(options, environment)
   return records.map((record) => ({ blob: record.blob, options: { ...options, endpoint: record.endpoint, metadata: record.metadata, persistBlob: true } }))
 }

@@ -176,10 +176,7 @@ export type ProtocolResult =
   | { kind: 'error'; error: UploadError }
 
 /** What a protocol makes of an interim (1xx) response. */
-export type InterimResult =
-  | { kind: 'location'; url: string; limits: UploadLimits }
-  | { kind: 'progress'; offset: number }
-  | { kind: 'ignored' }
+export type InterimResult = { kind: 'location'; url: string; limits: UploadLimits } | { kind: 'progress'; offset: number } | { kind: 'ignored' }
 
 /** Input for a creation request. */
 export interface CreateInput {

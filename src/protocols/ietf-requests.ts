@@ -44,9 +44,7 @@ export function knownLength(size: number | undefined, complete: boolean, end: nu
 
 /** The completeness field of the interop version: `Upload-Incomplete` (inverted) at 3, else `Upload-Complete`. */
 export function completionField(ctx: Context, complete: boolean): HeaderMap {
-  return ctx.interopVersion === 3
-    ? { 'upload-incomplete': serializeBoolean(!complete) }
-    : { 'upload-complete': serializeBoolean(complete) }
+  return ctx.interopVersion === 3 ? { 'upload-incomplete': serializeBoolean(!complete) } : { 'upload-complete': serializeBoolean(complete) }
 }
 
 /** A response's completeness, read from the interop version's field; undefined when absent or invalid. */

@@ -47,17 +47,7 @@
  * - Without a `clock`, `max-age` gives no `expiresAt` and a `Retry-After` date gives no `retryAfter`.
  * @module
  */
-import type {
-  HeaderMap,
-  HttpResponse,
-  InterimResponse,
-  InterimResult,
-  Protocol,
-  ProtocolResult,
-  RequestDescription,
-  RequestKind,
-  UploadLimits,
-} from '../types'
+import type { HeaderMap, HttpResponse, InterimResponse, InterimResult, Protocol, ProtocolResult, RequestDescription, RequestKind, UploadLimits } from '../types'
 import { resolveLocation } from './http-fields'
 import { PARTIAL_UPLOAD_TYPE, appendContentType, appendRequest, baseHeaders, completionOf, createRequest, type Context } from './ietf-requests'
 import { expectedOffset, responseDetails } from './problem'

@@ -40,7 +40,14 @@ export function baseHeaders(): HeaderMap {
 }
 
 /** A request, sent as POST with `X-HTTP-Method-Override` when asked to and tus allows it. */
-export function requestFor(ctx: Context, method: HttpMethod, url: string, headers: HeaderMap, body: RequestDescription['body'], intent: RequestIntent): RequestDescription {
+export function requestFor(
+  ctx: Context,
+  method: HttpMethod,
+  url: string,
+  headers: HeaderMap,
+  body: RequestDescription['body'],
+  intent: RequestIntent,
+): RequestDescription {
   if (ctx.methodOverride && (method === 'PATCH' || method === 'DELETE')) {
     return { method: 'POST', url, headers: { ...headers, 'x-http-method-override': method }, body, intent }
   }

@@ -34,21 +34,23 @@
  * @module
  */
 import { isRetryableStatus } from '../errors'
-import type {
-  HeaderMap,
-  HttpResponse,
-  Protocol,
-  ProtocolResult,
-  RequestDescription,
-  RequestKind,
-  UploadLimits,
-} from '../types'
+import type { HeaderMap, HttpResponse, Protocol, ProtocolResult, RequestDescription, RequestKind, UploadLimits } from '../types'
 import { parseHttpDate } from './http-fields'
 import { responseDetails } from './problem'
 import { CANCELLED, GONE, createdLocation, fail, httpStatusError, isSuccess, offsetOutside } from './shared'
 import { parseNonNegativeInteger } from './structured-fields'
 import { DIGEST_ALGORITHMS, checksumHeader, type TusChecksumAlgorithm } from './tus-checksum'
-import { TUS_CONTENT_TYPE, TUS_VERSION, appendRequest, baseHeaders, checksumAlgorithm, createRequest, requestFor, type Context, type TusServerInfo } from './tus-requests'
+import {
+  TUS_CONTENT_TYPE,
+  TUS_VERSION,
+  appendRequest,
+  baseHeaders,
+  checksumAlgorithm,
+  createRequest,
+  requestFor,
+  type Context,
+  type TusServerInfo,
+} from './tus-requests'
 
 export { TUS_CONTENT_TYPE, TUS_VERSION, type TusServerInfo }
 
@@ -221,7 +223,6 @@ function versionError(response: HttpResponse): ProtocolResult {
   })
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Fields
 
@@ -239,7 +240,10 @@ export function parseTusInteger(value: string | undefined): number | undefined {
 
 /** A comma-separated list (`Tus-Version`, `Tus-Extension`, …), trimmed, without empty members. */
 function parseList(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '')
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
 }
 
 /** `Upload-Expires` as `expiresAt`; an unreadable date is left out. */

@@ -237,9 +237,12 @@ export function useUpload(file: SourceInput | null | undefined, options: UseUplo
   const resume = useCallback(() => {
     if (file != null) set.resume(file)
   }, [set, file])
-  const abort = useCallback(async (abortOptions?: { terminate?: boolean }) => {
-    if (file != null) await set.abort(file, abortOptions)
-  }, [set, file])
+  const abort = useCallback(
+    async (abortOptions?: { terminate?: boolean }) => {
+      if (file != null) await set.abort(file, abortOptions)
+    },
+    [set, file],
+  )
   return { ...snapshotOf(snapshots, file), start, pause, resume, abort }
 }
 
@@ -259,24 +262,25 @@ export function useUploads(files: readonly SourceInput[], options: UseUploadOpti
   const { set, snapshots, files: stable } = useUploadSet(distinct, options)
   const items = useMemo(
     () =>
-      stable.map(
-        (file): UploadItem => ({
-          file,
-          ...snapshotOf(snapshots, file),
-          start: () => set.start(file),
-          pause: () => set.pause(file),
-          resume: () => set.resume(file),
-          abort: (abortOptions) => set.abort(file, abortOptions),
-        }),
-      ),
+      stable.map((file): UploadItem => ({
+        file,
+        ...snapshotOf(snapshots, file),
+        start: () => set.start(file),
+        pause: () => set.pause(file),
+        resume: () => set.resume(file),
+        abort: (abortOptions) => set.abort(file, abortOptions),
+      })),
     [set, snapshots, stable],
   )
   const startAll = useCallback(() => Promise.all(stable.map((file) => set.start(file))), [set, stable])
   const pauseAll = useCallback(() => stable.forEach((file) => set.pause(file)), [set, stable])
   const resumeAll = useCallback(() => stable.forEach((file) => set.resume(file)), [set, stable])
-  const abortAll = useCallback(async (abortOptions?: { terminate?: boolean }) => {
-    await Promise.all(stable.map((file) => set.abort(file, abortOptions)))
-  }, [set, stable])
+  const abortAll = useCallback(
+    async (abortOptions?: { terminate?: boolean }) => {
+      await Promise.all(stable.map((file) => set.abort(file, abortOptions)))
+    },
+    [set, stable],
+  )
   return { items, progress: sumProgress(items), startAll, pauseAll, resumeAll, abortAll }
 }
 

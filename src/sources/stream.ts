@@ -77,11 +77,7 @@ class StreamWindow {
     if (this.closed) throw closedError()
     const range = clipRange(start, end, this.size)
     if (range.start < this.start) {
-      throw new UploadError(
-        'source-error',
-        `The stream is past byte ${range.start}: only bytes from ${this.start} on are still held.`,
-        { retryable: false },
-      )
+      throw new UploadError('source-error', `The stream is past byte ${range.start}: only bytes from ${this.start} on are still held.`, { retryable: false })
     }
     this.drop(range.start)
     while (!this.done && this.end < range.end) await this.read(range.start)

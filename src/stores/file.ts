@@ -79,8 +79,7 @@ export function fileStore(directory: string, options: FileStoreOptions = {}): St
       const records = await Promise.all(names.map((name) => readListed(directory, name, options)))
       return records.filter((record) => record !== undefined)
     },
-    lock: (key, mode, signal) =>
-      locks(key, mode, signal).catch((error: unknown) => Promise.reject(error instanceof UploadError ? error : toStoreError(error))),
+    lock: (key, mode, signal) => locks(key, mode, signal).catch((error: unknown) => Promise.reject(error instanceof UploadError ? error : toStoreError(error))),
   }
 }
 

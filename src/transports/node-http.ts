@@ -151,11 +151,7 @@ function requestHeaders(request: TransportRequest): http.OutgoingHttpHeaders {
  * Writes the body piece by piece, waiting for 'drain' whenever the socket's buffer is full. A body
  * longer or shorter than `bodyLength` fails with `source-error` (the server would wait forever).
  */
-async function writeBody(
-  req: http.ClientRequest,
-  request: TransportRequest,
-  onWritten: (bytes: number) => void,
-): Promise<void> {
+async function writeBody(req: http.ClientRequest, request: TransportRequest, onWritten: (bytes: number) => void): Promise<void> {
   if (request.body !== null) {
     const pieces = iterateBody(request.body)
     let written = 0
@@ -205,11 +201,7 @@ interface ProgressReporter {
   flush: () => void
 }
 
-function progressReporter(
-  interval: number,
-  report: ((bytesSent: number) => void) | undefined,
-  guard: (fn: () => void) => void,
-): ProgressReporter {
+function progressReporter(interval: number, report: ((bytesSent: number) => void) | undefined, guard: (fn: () => void) => void): ProgressReporter {
   let sent = 0
   let reported = 0
   const flush = (): void => {

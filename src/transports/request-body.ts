@@ -14,10 +14,7 @@ export const WRITE_CHUNK_SIZE = 64 * 1024
  * @param body Blob, Uint8Array or AsyncIterable
  * @param pieceSize largest piece to yield (default {@link WRITE_CHUNK_SIZE})
  */
-export async function* iterateBody(
-  body: RequestBody,
-  pieceSize = WRITE_CHUNK_SIZE,
-): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* iterateBody(body: RequestBody, pieceSize = WRITE_CHUNK_SIZE): AsyncGenerator<Uint8Array, void, undefined> {
   const chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array> =
     body instanceof Uint8Array ? [body] : isAsyncIterable(body) ? body : iterateStream(body.stream())
   for await (const chunk of chunks) {

@@ -42,10 +42,7 @@ export class CappedText {
  * @param stream the response body, or null for none
  * @param limit most bytes to keep
  */
-export async function readCappedText(
-  stream: ReadableStream<Uint8Array> | null,
-  limit: number,
-): Promise<string> {
+export async function readCappedText(stream: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
   if (stream === null) return ''
   const capped = new CappedText(limit)
   for await (const chunk of iterateStream(stream)) capped.push(chunk)

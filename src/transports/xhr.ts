@@ -64,12 +64,7 @@ interface XhrSettings {
   withCredentials: boolean
 }
 
-function sendXhr(
-  request: TransportRequest,
-  body: XhrBody,
-  options: SendOptions,
-  settings: XhrSettings,
-): Promise<HttpResponse> {
+function sendXhr(request: TransportRequest, body: XhrBody, options: SendOptions, settings: XhrSettings): Promise<HttpResponse> {
   const { signal } = options
   return new Promise<HttpResponse>((resolve, reject) => {
     const xhr = new XMLHttpRequest()

@@ -132,7 +132,10 @@ export class BaseUpload<Input> {
     if (this.running === undefined) this.running = this.run()
     else if ((this.state === 'failed' || this.state === 'aborted') && !this.restartPending && this.options.signal?.aborted !== true) {
       this.restartPending = true
-      this.running = this.running.then((result) => result, () => this.restart())
+      this.running = this.running.then(
+        (result) => result,
+        () => this.restart(),
+      )
     }
     return this.running
   }
@@ -287,7 +290,8 @@ export class BaseUpload<Input> {
 
   private resolveProtocol(): Promise<Protocol> {
     const option = this.settings.protocol
-    this.protocolLoad ??= typeof option === 'object' ? Promise.resolve(option) : loadProtocol(option, { clock: Date.now, interopVersion: this.options.interopVersion })
+    this.protocolLoad ??=
+      typeof option === 'object' ? Promise.resolve(option) : loadProtocol(option, { clock: Date.now, interopVersion: this.options.interopVersion })
     return this.protocolLoad
   }
 

@@ -58,15 +58,10 @@ export interface PartsState {
 
 /** What happened to one part. */
 export type PartEvent =
-  | { kind: 'started'; number: number }
-  | { kind: 'done'; number: number; etag: string }
-  | { kind: 'failed'; number: number; retryable: boolean }
+  { kind: 'started'; number: number } | { kind: 'done'; number: number; etag: string } | { kind: 'failed'; number: number; retryable: boolean }
 
 /** Where the whole set stands. */
-export type PartsOutcome =
-  | { kind: 'running'; inFlight: number }
-  | { kind: 'done'; parts: HeldPart[] }
-  | { kind: 'failed'; number: number }
+export type PartsOutcome = { kind: 'running'; inFlight: number } | { kind: 'done'; parts: HeldPart[] } | { kind: 'failed'; number: number }
 
 /**
  * The plan for a source: its parts, with those the server holds marked done.

@@ -75,6 +75,14 @@ export function unexpected(result: ProtocolResult): UploadError {
 
 /** Failures after which the stored record is forgotten; one that ran out of retries stays resumable. */
 export const FORGET_ON: ReadonlySet<UploadErrorCode> = new Set<UploadErrorCode>([
-  'offset-invalid', 'length-mismatch', 'location-refused', 'location-changed', 'too-large',
-  'limit-unusable', 'redirect-refused', 'upload-gone', 'upload-failed', 'source-changed',
+  'offset-invalid',
+  'length-mismatch',
+  'location-refused',
+  'location-changed',
+  'too-large',
+  'limit-unusable',
+  'redirect-refused',
+  'upload-gone',
+  'upload-failed',
+  'source-changed',
 ])

@@ -62,7 +62,8 @@ export class UploadSession {
 
   /** The next step, entering `creating` or `uploading`. Never a request while one is in flight, paused or finished. */
   next(): { step: Step; effects: Effect[] } {
-    if (this.state === 'paused' || FINISHED.has(this.state)) return { step: { kind: 'stopped', state: this.state === 'paused' ? 'paused' : 'aborted' }, effects: [] }
+    if (this.state === 'paused' || FINISHED.has(this.state))
+      return { step: { kind: 'stopped', state: this.state === 'paused' ? 'paused' : 'aborted' }, effects: [] }
     if (this.inFlight) throw new Error('resumable-upload: a request is already in flight')
     this.out = []
     const step = this.step()

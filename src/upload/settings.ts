@@ -47,7 +47,9 @@ export const SETTINGS = {
 } satisfies Record<keyof UploadOptions, unknown>
 
 /** Options with a plain default, resolved. */
-export type Settings = { readonly [Name in keyof typeof SETTINGS as (typeof SETTINGS)[Name] extends undefined | typeof BY_ENVIRONMENT ? never : Name]: (typeof SETTINGS)[Name] }
+export type Settings = {
+  readonly [Name in keyof typeof SETTINGS as (typeof SETTINGS)[Name] extends undefined | typeof BY_ENVIRONMENT ? never : Name]: (typeof SETTINGS)[Name]
+}
 
 /** The names `new Upload(source, options)` accepts. */
 export const UPLOAD_OPTION_NAMES = Object.keys(SETTINGS) as Array<keyof UploadOptions>

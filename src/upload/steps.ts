@@ -71,7 +71,13 @@ async function perform(ctx: LoopContext, step: Step): Promise<UploadResult | und
 }
 
 /** Sends one request and hands its answer (and any interim responses) to the session. */
-async function exchange(ctx: LoopContext, kind: RequestKind, request: RequestDescription, chunk: SourceChunk | undefined, sent: Sent): Promise<UploadResult | undefined> {
+async function exchange(
+  ctx: LoopContext,
+  kind: RequestKind,
+  request: RequestDescription,
+  chunk: SourceChunk | undefined,
+  sent: Sent,
+): Promise<UploadResult | undefined> {
   const { session, protocol } = ctx
   if (session.state === 'paused' || session.state === 'aborted') throw new UploadError('aborted', `the upload was ${session.state}`, { retryable: false })
   const body = chunk ? await digestHeaders(protocol, request, chunk) : { headers: {}, chunk }

@@ -25,7 +25,10 @@ test.beforeAll(async ({ servers }) => {
   // As `npm run demo` does: the upload server lets the demo's own origin in (CORS and control routes).
   servers.uploads.allowCorsOrigin(demo.url)
   work = await tempDir()
-  for (const [name, size] of [['holiday.mov', 24 * MiB], ['notes.pdf', 3 * MiB + 5]] as const) {
+  for (const [name, size] of [
+    ['holiday.mov', 24 * MiB],
+    ['notes.pdf', 3 * MiB + 5],
+  ] as const) {
     const data = randomData(size)
     files.push({ name, data, path: await writeTestFile(work.dir, name, data) })
   }
@@ -45,7 +48,10 @@ async function uploadTwoThroughACut(page: Page, uploads: ReferenceServer, screen
   await page.click('#cut')
   // The click asked the server (over its control API) to cut the next append.
   await expect.poll(async () => ((await fetch(`${uploads.url}/__control/faults`).then((r) => r.json())) as unknown[]).length).toBe(1)
-  await page.setInputFiles('#files', files.map((file) => file.path))
+  await page.setInputFiles(
+    '#files',
+    files.map((file) => file.path),
+  )
   const items = page.locator('#list li')
   await expect(items).toHaveCount(2)
   for (const item of await items.all()) await expect(item.locator('.state')).toHaveText('complete', { timeout: 60_000 })

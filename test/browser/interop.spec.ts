@@ -55,17 +55,25 @@ for (const version of VERSIONS) {
 
 test('xhr: a server that does not speak the version fails with version-unsupported naming the option', async ({ page, uploads }) => {
   // What tusd answers to a creation at interop 7 or 8 (it speaks 3–6).
-  uploads.faults.add({ type: 'status', status: 412, body: 'ERR_UNSUPPORTED_VERSION: missing, invalid or unsupported Tus-Resumable header\n', match: { kind: 'create' } })
-  const error = await page.evaluate(async ({ endpoint }) => {
-    const upload = new window.ResumableUpload.Upload(new Blob(['abc']), { endpoint, interopVersion: 8 })
-    try {
-      await upload.start()
-      return undefined
-    } catch (failure) {
-      const { code, status, message, body } = failure as { code: string; status: number; message: string; body?: string }
-      return { code, status, message, body }
-    }
-  }, { endpoint: uploads.endpoint })
+  uploads.faults.add({
+    type: 'status',
+    status: 412,
+    body: 'ERR_UNSUPPORTED_VERSION: missing, invalid or unsupported Tus-Resumable header\n',
+    match: { kind: 'create' },
+  })
+  const error = await page.evaluate(
+    async ({ endpoint }) => {
+      const upload = new window.ResumableUpload.Upload(new Blob(['abc']), { endpoint, interopVersion: 8 })
+      try {
+        await upload.start()
+        return undefined
+      } catch (failure) {
+        const { code, status, message, body } = failure as { code: string; status: number; message: string; body?: string }
+        return { code, status, message, body }
+      }
+    },
+    { endpoint: uploads.endpoint },
+  )
   expect(error).toMatchObject({ code: 'version-unsupported', status: 412 })
   expect(error?.message).toContain('`interopVersion`')
   expect(error?.body).toContain('Tus-Resumable')

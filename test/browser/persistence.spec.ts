@@ -37,7 +37,11 @@ interface PageOutcome {
  * would send the byte at 50% is held by the server (a stall fault set just before it goes), and
  * the returned promise resolves once the server has it: the moment to reload or close.
  */
-async function startInPage(page: Page, uploads: ReferenceServer, options: { persistBlob?: boolean; restore?: boolean; stallAtHalf?: boolean }): Promise<{ stalled: Promise<void>; done: Promise<PageOutcome> }> {
+async function startInPage(
+  page: Page,
+  uploads: ReferenceServer,
+  options: { persistBlob?: boolean; restore?: boolean; stallAtHalf?: boolean },
+): Promise<{ stalled: Promise<void>; done: Promise<PageOutcome> }> {
   let stalledResolve = (): void => undefined
   const stalled = new Promise<void>((resolve) => (stalledResolve = resolve))
   if (options.stallAtHalf) {
@@ -75,7 +79,14 @@ async function startInPage(page: Page, uploads: ReferenceServer, options: { pers
       const { url } = await upload.start()
       return { url, vias }
     },
-    { endpoint: uploads.endpoint, chunk: CHUNK, half: SIZE / 2, persistBlob: options.persistBlob ?? false, restore: options.restore ?? false, stallAtHalf: options.stallAtHalf ?? false },
+    {
+      endpoint: uploads.endpoint,
+      chunk: CHUNK,
+      half: SIZE / 2,
+      persistBlob: options.persistBlob ?? false,
+      restore: options.restore ?? false,
+      stallAtHalf: options.stallAtHalf ?? false,
+    },
   )
   // The page goes away under a running upload: that rejection is the point of the test.
   done.catch(() => undefined)

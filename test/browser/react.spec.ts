@@ -132,7 +132,9 @@ test('useUploads, StrictMode, autoStart: three files, one upload each, all compl
   const files = [randomBytes(2 * MiB + 1), randomBytes(MiB / 2), randomBytes(3 * MiB)]
   const creates = uploads.stats.requests.create
   await open(page, uploads, { autoStart: '1' })
-  await page.getByTestId('many-input').setInputFiles(files.map((buffer, index) => ({ name: `file-${index}.bin`, mimeType: 'application/octet-stream', buffer })))
+  await page
+    .getByTestId('many-input')
+    .setInputFiles(files.map((buffer, index) => ({ name: `file-${index}.bin`, mimeType: 'application/octet-stream', buffer })))
   for (const [index, data] of files.entries()) {
     await expect(page.getByTestId(`many-${index}-state`)).toHaveText('complete')
     await expectStored(uploads, await page.getByTestId(`many-${index}-url`).textContent(), data)

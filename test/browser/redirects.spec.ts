@@ -58,7 +58,9 @@ test.beforeEach(async ({ page, servers }) => {
 })
 
 type Stage = 'create' | 'head' | 'append'
-const cases = (['fetch', 'xhr'] as const).flatMap((transport) => ([307, 308] as const).flatMap((status) => (['create', 'head', 'append'] as Stage[]).map((stage) => ({ transport, status, stage }))))
+const cases = (['fetch', 'xhr'] as const).flatMap((transport) =>
+  ([307, 308] as const).flatMap((status) => (['create', 'head', 'append'] as Stage[]).map((stage) => ({ transport, status, stage }))),
+)
 
 for (const { transport, status, stage } of cases) {
   test(`${transport}: a ${status} on ${stage} to another origin fails with redirect-refused and never reports success`, async ({ page, uploads }) => {

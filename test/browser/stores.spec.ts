@@ -29,7 +29,17 @@ test('indexeddb store: put/get/list/delete records with a File; a reload reads t
       const { blob, sha256 } = await window.makeRandomBlob(3 * MiB + 17)
       const file = new File([blob], 'movie.mp4', { type: 'video/mp4', lastModified: 1_700_000_000_000 })
       const store = indexedDbStore({ databaseName })
-      const base = { url: 'https://uploads.example/files/1', protocol: 'ietf', protocolVersion: '8', endpoint: 'https://uploads.example/files', size: file.size, offset: MiB, createdAt: Date.now(), updatedAt: Date.now(), metadata: { filename: 'movie.mp4' } }
+      const base = {
+        url: 'https://uploads.example/files/1',
+        protocol: 'ietf',
+        protocolVersion: '8',
+        endpoint: 'https://uploads.example/files',
+        size: file.size,
+        offset: MiB,
+        createdAt: Date.now(),
+        updatedAt: Date.now(),
+        metadata: { filename: 'movie.mp4' },
+      }
       await store.put({ ...base, key: 'ru1:with-blob', blob: file })
       await store.put({ ...base, key: 'ru1:no-blob', offset: 0 })
       await store.put({ ...base, key: 'ru1:deleted' })
@@ -102,16 +112,22 @@ test('indexeddb store: an entry written by something else is skipped by list and
   expect(outcome).toEqual({ listed: 0, corrupt: ['ru1:foreign'], name: 'StoreError', code: 'corrupt' })
 })
 
-test("web locks: a second page fails with 'locked' in fail mode, and in wait mode gets the lock after the first releases", async ({ page, context, servers }) => {
+test("web locks: a second page fails with 'locked' in fail mode, and in wait mode gets the lock after the first releases", async ({
+  page,
+  context,
+  servers,
+}) => {
   const other = await context.newPage()
   await other.goto(`${servers.pages.url}/upload.html`)
   const key = `ru1:spec-${Date.now()}`
 
-  expect(await page.evaluate(async (key) => {
-    const lock = await window.ResumableUpload.acquireUploadLock(key, 'fail')
-    ;(window as SpecWindow).heldLock = lock
-    return lock?.name
-  }, key)).toBe(`resumable-upload:${key}`)
+  expect(
+    await page.evaluate(async (key) => {
+      const lock = await window.ResumableUpload.acquireUploadLock(key, 'fail')
+      ;(window as SpecWindow).heldLock = lock
+      return lock?.name
+    }, key),
+  ).toBe(`resumable-upload:${key}`)
 
   const failed = await other.evaluate(async (key) => {
     const error = await window.ResumableUpload.acquireUploadLock(key, 'fail').then(
@@ -138,7 +154,16 @@ test("web locks: a second page fails with 'locked' in fail mode, and in wait mod
   await page.evaluate(() => (window as SpecWindow).heldLock?.release())
   expect(await other.evaluate(() => (window as SpecWindow).waiting)).toBe(`granted resumable-upload:${key}`)
   // Now the first page is the one that is refused.
-  expect(await page.evaluate(async (key) => window.ResumableUpload.acquireUploadLock(key, 'fail').then(() => 'got it', (error: { code: string }) => error.code), key)).toBe('locked')
+  expect(
+    await page.evaluate(
+      async (key) =>
+        window.ResumableUpload.acquireUploadLock(key, 'fail').then(
+          () => 'got it',
+          (error: { code: string }) => error.code,
+        ),
+      key,
+    ),
+  ).toBe('locked')
   await other.close()
 })
 
@@ -168,7 +193,18 @@ test("indexeddb store: a record whose blob exceeds the quota rejects with code '
       const win = window as SpecWindow
       win.quotaStore = window.ResumableUpload.indexedDbStore({ databaseName: 'spec-quota' })
       const { blob } = await window.makeRandomBlob(3 * MiB)
-      win.quotaRecord = { key: 'ru1:big', url: 'https://uploads.example/files/1', protocol: 'ietf', protocolVersion: '8', endpoint: '/files', size: blob.size, offset: 0, createdAt: 1, updatedAt: 1, metadata: {} }
+      win.quotaRecord = {
+        key: 'ru1:big',
+        url: 'https://uploads.example/files/1',
+        protocol: 'ietf',
+        protocolVersion: '8',
+        endpoint: '/files',
+        size: blob.size,
+        offset: 0,
+        createdAt: 1,
+        updatedAt: 1,
+        metadata: {},
+      }
       const error = await win.quotaStore.put({ ...win.quotaRecord, blob }).then(
         () => undefined,
         (reason: { name: string; code: string }) => ({ name: reason.name, code: reason.code }),

@@ -55,7 +55,9 @@ test('tus, xhr, 8 MiB chunks, 64 MiB: four cuts inside chunks; completes with th
   expect(stored?.metadata).toEqual({ note: 'from chromium ✓' })
   // Each cut ends in a HEAD (after a retry, or after the 409 to a PATCH Chromium silently re-sent
   // on the reset connection), and the next PATCH starts exactly at the server's offset.
-  const heads = proxy.requests.flatMap((r, i) => (r.method === 'HEAD' ? [[r.responseHeaders?.['upload-offset'], proxy.requests[i + 1]?.headers['upload-offset']]] : []))
+  const heads = proxy.requests.flatMap((r, i) =>
+    r.method === 'HEAD' ? [[r.responseHeaders?.['upload-offset'], proxy.requests[i + 1]?.headers['upload-offset']]] : [],
+  )
   expect(heads.length).toBeGreaterThanOrEqual(4)
   for (const [told, sent] of heads) expect(sent).toBe(told)
   expect(outcome.events.filter((e) => e.name === 'url').map((e) => e.event.via)).toEqual(['created'])

@@ -60,7 +60,8 @@ test('chunkSize Infinity in a browser: the URL is known before any byte is sent,
         chunkSize: Infinity,
         retry: { minTimeout: 50 },
         headers: (request) => {
-          if (request.method === 'PATCH') patches.push({ offset: request.headers['upload-offset'], start: request.body?.start ?? 0, end: request.body?.end ?? 0 })
+          if (request.method === 'PATCH')
+            patches.push({ offset: request.headers['upload-offset'], start: request.body?.start ?? 0, end: request.body?.end ?? 0 })
           return {}
         },
       })

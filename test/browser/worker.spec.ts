@@ -82,7 +82,14 @@ async function expectStored(uploads: ReferenceServer, url: string): Promise<void
 test('module worker: cut, retried in the worker, worker killed, a new worker resumes from IndexedDB', async ({ page, uploads }) => {
   uploads.allowCorsOrigin(pages.url)
   await page.goto(`${pages.url}/worker.html`)
-  const upload = { action: 'upload', endpoint: uploads.endpoint, chunkSize: CHUNK, dataUrl: '/data/worker.bin', name: 'worker.bin', lastModified: 1_700_000_000_000 }
+  const upload = {
+    action: 'upload',
+    endpoint: uploads.endpoint,
+    chunkSize: CHUNK,
+    dataUrl: '/data/worker.bin',
+    name: 'worker.bin',
+    lastModified: 1_700_000_000_000,
+  }
 
   const cut = uploads.faults.add({ type: 'destroy', afterBytes: MiB + 12_345, match: { kind: 'append' } })
   const first = await runInWorker(page, 'module', upload, { terminateAt: SIZE / 2 })
@@ -108,7 +115,14 @@ test('module worker: cut, retried in the worker, worker killed, a new worker res
 test('classic worker: the script-tag bundle through importScripts uploads a File', async ({ page, uploads }) => {
   uploads.allowCorsOrigin(pages.url)
   await page.goto(`${pages.url}/worker.html`)
-  const outcome = await runInWorker(page, 'classic', { action: 'upload', endpoint: uploads.endpoint, chunkSize: 4 * MiB, dataUrl: '/data/worker.bin', name: 'classic.bin', lastModified: 1_700_000_000_001 })
+  const outcome = await runInWorker(page, 'classic', {
+    action: 'upload',
+    endpoint: uploads.endpoint,
+    chunkSize: 4 * MiB,
+    dataUrl: '/data/worker.bin',
+    name: 'classic.bin',
+    lastModified: 1_700_000_000_001,
+  })
   expect(outcome).toMatchObject({ type: 'done', vias: ['created'], warnings: [], globals: { window: 'undefined', document: 'undefined' } })
   await expectStored(uploads, outcome.url as string)
 })
@@ -120,7 +134,15 @@ test('module worker: offline holds the retries, back online the upload goes on',
   await page.goto(`${pages.url}/worker.html`)
   await page.exposeFunction('goOffline', () => context.setOffline(true))
   // Two retries 10 ms apart would be spent at once (and fail the upload) if being offline did not hold them.
-  const message = { action: 'upload', endpoint: uploads.endpoint, chunkSize: MiB, retry: { retries: 2, minTimeout: 10, maxTimeout: 10 }, dataUrl: '/data/worker.bin', name: 'offline.bin', lastModified: 1_700_000_000_002 }
+  const message = {
+    action: 'upload',
+    endpoint: uploads.endpoint,
+    chunkSize: MiB,
+    retry: { retries: 2, minTimeout: 10, maxTimeout: 10 },
+    dataUrl: '/data/worker.bin',
+    name: 'offline.bin',
+    lastModified: 1_700_000_000_002,
+  }
   const running = runInWorker(page, 'module', message, { offlineAt: 2 * MiB })
   await page.waitForFunction(() => (window as unknown as WorkerPage).workerSeen.retries > 0)
   // While offline nothing more happens: a bounded look for activity that must not come.

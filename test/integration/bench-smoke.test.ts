@@ -44,14 +44,21 @@ it('npm run bench --smoke: every configuration uploads intact, results.json and 
     const rows = results.throughput.filter((row) => row.environment === environment)
     expect(rows.map((row) => row.config.id)).toEqual(configs)
     for (const row of rows) {
-      expect(row.runs.map((run) => [run.verified, run.error]), `${environment} ${row.config.label}`).toEqual([[true, undefined]])
+      expect(
+        row.runs.map((run) => [run.verified, run.error]),
+        `${environment} ${row.config.label}`,
+      ).toEqual([[true, undefined]])
       expect(row.mibPerSecond).toBeGreaterThan(0)
       expect(row.ratioToCeiling).toBeGreaterThan(0)
     }
   }
   expect(results.waste.length).toBeGreaterThanOrEqual(6)
   for (const waste of results.waste) {
-    expect({ config: waste.config.id, verified: waste.verified, cuts: waste.cuts }).toEqual({ config: waste.config.id, verified: true, cuts: waste.plannedCuts.length })
+    expect({ config: waste.config.id, verified: waste.verified, cuts: waste.cuts }).toEqual({
+      config: waste.config.id,
+      verified: true,
+      cuts: waste.plannedCuts.length,
+    })
     expect(waste.waste).toBeGreaterThanOrEqual(1)
     expect(waste.resumeDelaysMs).toHaveLength(waste.cuts)
   }

@@ -73,7 +73,7 @@ async function expectStored(url: string, data: TestData): Promise<void> {
 const creations = (): number => server.stats.requests.create
 
 describe('file store lock across processes', () => {
-  it("wait: the second process waits while the first uploads, then finds the finished upload; one creation, bytes sent once", async () => {
+  it('wait: the second process waits while the first uploads, then finds the finished upload; one creation, bytes sent once', async () => {
     const data = randomData(4 * MiB)
     const path = await writeTestFile(work.dir, 'wait.bin', data)
     const state = join(work.dir, 'state-wait')
@@ -96,7 +96,7 @@ describe('file store lock across processes', () => {
     expect(await readdir(state)).toEqual([])
   })
 
-  it("fail: the second process fails at once with locked; the first completes", async () => {
+  it('fail: the second process fails at once with locked; the first completes', async () => {
     const data = randomData(2 * MiB)
     const path = await writeTestFile(work.dir, 'fail.bin', data)
     const state = join(work.dir, 'state-fail')

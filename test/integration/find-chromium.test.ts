@@ -27,7 +27,12 @@ describe('planChromium: CHROMIUM_PATH, then the system path, then Playwright, th
     ['an empty CHROMIUM_PATH is unset', { ...path, CHROMIUM_PATH: '' }, all, { kind: 'found', path: '/usr/bin/chromium', source: 'system' }],
     ["Playwright's browser next", path, ['/pw/chrome', '/usr/bin/apt-get'], { kind: 'found', path: '/pw/chrome', source: 'playwright' }],
     ['then apt-get install as root', path, ['/usr/bin/apt-get'], { kind: 'install', path: '/usr/bin/chromium', commands: APT_INSTALL }],
-    ['the system path can be overridden', { ...path, RESUMABLE_UPLOAD_SYSTEM_CHROMIUM: '/x/chromium' }, ['/x/chromium', '/pw/chrome'], { kind: 'found', path: '/x/chromium', source: 'system' }],
+    [
+      'the system path can be overridden',
+      { ...path, RESUMABLE_UPLOAD_SYSTEM_CHROMIUM: '/x/chromium' },
+      ['/x/chromium', '/pw/chrome'],
+      { kind: 'found', path: '/x/chromium', source: 'system' },
+    ],
     ['no apt-get on the PATH: the one line', path, [], { kind: 'missing', message: NO_CHROMIUM }],
   ] as const)('%s', (_, env, executables, expected) => {
     expect(plan(env, [...executables])).toEqual(expected)
@@ -38,7 +43,10 @@ describe('planChromium: CHROMIUM_PATH, then the system path, then Playwright, th
   })
 
   it('a CHROMIUM_PATH that is not there is an error, not a fallback to another browser', () => {
-    expect(plan({ ...path, CHROMIUM_PATH: '/nope' }, all)).toEqual({ kind: 'missing', message: 'CHROMIUM_PATH is set to /nope, which is not an executable file' })
+    expect(plan({ ...path, CHROMIUM_PATH: '/nope' }, all)).toEqual({
+      kind: 'missing',
+      message: 'CHROMIUM_PATH is set to /nope, which is not an executable file',
+    })
   })
 })
 
@@ -53,7 +61,13 @@ describe('the script (tsx test/support/chromium.ts)', () => {
 
   /** An environment with no browser anywhere and only `bin` on the PATH. */
   function bare(bin: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    return { PATH: bin, HOME: work.dir, RESUMABLE_UPLOAD_SYSTEM_CHROMIUM: join(work.dir, 'no-chromium'), PLAYWRIGHT_BROWSERS_PATH: join(work.dir, 'no-playwright'), ...extra }
+    return {
+      PATH: bin,
+      HOME: work.dir,
+      RESUMABLE_UPLOAD_SYSTEM_CHROMIUM: join(work.dir, 'no-chromium'),
+      PLAYWRIGHT_BROWSERS_PATH: join(work.dir, 'no-playwright'),
+      ...extra,
+    }
   }
 
   function run(env: NodeJS.ProcessEnv, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -84,8 +98,16 @@ describe('the script (tsx test/support/chromium.ts)', () => {
     await fakeExecutable(chrome, join(work.dir, 'chrome-ran'))
     const system = join(work.dir, 'system-chrome')
     await fakeExecutable(system, join(work.dir, 'chrome-ran'))
-    expect(await run(bare(join(work.dir, 'empty-bin'), { CHROMIUM_PATH: chrome, RESUMABLE_UPLOAD_SYSTEM_CHROMIUM: system }))).toEqual({ code: 0, stdout: `chromium: ${chrome} (CHROMIUM_PATH)\n`, stderr: '' })
-    expect(await run(bare(join(work.dir, 'empty-bin'), { RESUMABLE_UPLOAD_SYSTEM_CHROMIUM: system }))).toEqual({ code: 0, stdout: `chromium: ${system} (system)\n`, stderr: '' })
+    expect(await run(bare(join(work.dir, 'empty-bin'), { CHROMIUM_PATH: chrome, RESUMABLE_UPLOAD_SYSTEM_CHROMIUM: system }))).toEqual({
+      code: 0,
+      stdout: `chromium: ${chrome} (CHROMIUM_PATH)\n`,
+      stderr: '',
+    })
+    expect(await run(bare(join(work.dir, 'empty-bin'), { RESUMABLE_UPLOAD_SYSTEM_CHROMIUM: system }))).toEqual({
+      code: 0,
+      stdout: `chromium: ${system} (system)\n`,
+      stderr: '',
+    })
     await expect(access(join(work.dir, 'chrome-ran'))).rejects.toThrow()
   })
 
@@ -97,7 +119,11 @@ describe('the script (tsx test/support/chromium.ts)', () => {
     const env = bare(bin)
     const { code, stdout, stderr } = await run(env, ['--dry-run'])
     if (process.getuid?.() === 0) {
-      expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: `chromium: would run apt-get update && apt-get install -y chromium, then use ${env.RESUMABLE_UPLOAD_SYSTEM_CHROMIUM}\n`, stderr: '' })
+      expect({ code, stdout, stderr }).toEqual({
+        code: 0,
+        stdout: `chromium: would run apt-get update && apt-get install -y chromium, then use ${env.RESUMABLE_UPLOAD_SYSTEM_CHROMIUM}\n`,
+        stderr: '',
+      })
     } else {
       expect({ code, stdout, stderr }).toEqual({ code: 1, stdout: '', stderr: `${NO_CHROMIUM}\n` })
     }
@@ -111,6 +137,10 @@ describe('the script (tsx test/support/chromium.ts)', () => {
     await fakeExecutable(join(bin, 'apt-get'), marker)
     const { code, stdout, stderr } = await run(bare(bin))
     await access(marker)
-    expect({ code, stdout, lastLine: stderr.trimEnd().split('\n').at(-1) }).toEqual({ code: 1, stdout: '', lastLine: `apt-get install chromium failed; ${NO_CHROMIUM}` })
+    expect({ code, stdout, lastLine: stderr.trimEnd().split('\n').at(-1) }).toEqual({
+      code: 1,
+      stdout: '',
+      lastLine: `apt-get install chromium failed; ${NO_CHROMIUM}`,
+    })
   })
 })

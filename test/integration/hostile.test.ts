@@ -283,26 +283,30 @@ describe('104 floods', () => {
     })
   }
 
-  it('5,000 104s naming 5,000 Locations: location-changed after the second, one url event, one store write, the first cancelled', { timeout: TEST_TIMEOUT }, async () => {
-    const server = await floodServer(5000, (i) => `/uploads/${i}`, {})
-    try {
-      const store = countingStore()
-      const data = randomData(512 * KiB)
-      const upload = new Upload(data.bytes, { endpoint: server.endpoint, retry, store, fingerprint: () => 'flood' })
-      const urls: string[] = []
-      upload.on('url', ({ url }) => urls.push(url))
-      const error = await failure(upload.start())
-      expect(error.code).toBe('location-changed')
-      expect(urls).toEqual([`${server.origin}/uploads/0`])
-      expect(store.puts.length).toBeLessThanOrEqual(1)
-      await server.waitFor('DELETE', '/uploads/0')
-      expect(server.count('DELETE')).toBe(1)
-      expect(server.count('POST')).toBe(1)
-      expect(await store.list()).toEqual([])
-    } finally {
-      await server.close()
-    }
-  })
+  it(
+    '5,000 104s naming 5,000 Locations: location-changed after the second, one url event, one store write, the first cancelled',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const server = await floodServer(5000, (i) => `/uploads/${i}`, {})
+      try {
+        const store = countingStore()
+        const data = randomData(512 * KiB)
+        const upload = new Upload(data.bytes, { endpoint: server.endpoint, retry, store, fingerprint: () => 'flood' })
+        const urls: string[] = []
+        upload.on('url', ({ url }) => urls.push(url))
+        const error = await failure(upload.start())
+        expect(error.code).toBe('location-changed')
+        expect(urls).toEqual([`${server.origin}/uploads/0`])
+        expect(store.puts.length).toBeLessThanOrEqual(1)
+        await server.waitFor('DELETE', '/uploads/0')
+        expect(server.count('DELETE')).toBe(1)
+        expect(server.count('POST')).toBe(1)
+        expect(await store.list()).toEqual([])
+      } finally {
+        await server.close()
+      }
+    },
+  )
 
   it('5,000 104s naming the same Location: no extra store write or url event, and the upload completes', { timeout: TEST_TIMEOUT }, async () => {
     const body: { stored?: Buffer } = {}

@@ -39,7 +39,10 @@ it('ietf: metadata is kept in the record and never sent; name and type go as Con
   expect(log.requests.map((request) => JSON.stringify(request.headers)).filter((text) => text.includes('zeta-7'))).toEqual([])
   expect(log.requests.filter((request) => request.headers['upload-metadata'] !== undefined)).toEqual([])
   const creation = log.requests.find((request) => request.kind === 'create')
-  expect(creation?.headers).toMatchObject({ 'content-type': 'application/pdf', 'content-disposition': expect.stringMatching(/^inline; filename="report\.pdf"/) })
+  expect(creation?.headers).toMatchObject({
+    'content-type': 'application/pdf',
+    'content-disposition': expect.stringMatching(/^inline; filename="report\.pdf"/),
+  })
   expect((await store.list()).map((record) => record.metadata)).toEqual([{ project: 'zeta-7-secret' }])
 })
 
@@ -54,6 +57,8 @@ it("ietf: a headers function sends the app's own fields on the creation request 
   const { url } = await upload.start()
   log.stop()
   expect(await server.upload(server.uploadIdFromUrl(url))).toMatchObject({ length: data.bytes.length, complete: true, sha256: data.sha256 })
-  expect(log.requests.map((request) => [request.method, request.headers['x-project']])).toEqual(log.requests.map((request) => [request.method, request.method === 'POST' ? 'zeta-7' : undefined]))
+  expect(log.requests.map((request) => [request.method, request.headers['x-project']])).toEqual(
+    log.requests.map((request) => [request.method, request.method === 'POST' ? 'zeta-7' : undefined]),
+  )
   expect(log.requests.filter((request) => request.method === 'PATCH').length).toBeGreaterThanOrEqual(2)
 })

@@ -85,7 +85,10 @@ describe.each(VERSIONS.map((version) => [version]))('interop version %i', (versi
     const cut = server.faults.add({ type: 'destroy', afterBytes: 250_000, match: { kind: 'append' } })
     const log = recordRequests(server)
     const { url } = await new Upload(webStream(data.bytes, 128 * 1024), {
-      endpoint: server.endpoint, interopVersion: version, chunkSize: MiB, retry: fastRetry,
+      endpoint: server.endpoint,
+      interopVersion: version,
+      chunkSize: MiB,
+      retry: fastRetry,
     }).start()
     log.stop()
     expect(cut.hits).toBe(1)
@@ -131,7 +134,7 @@ describe('servers that do not behave', () => {
     expect(stored?.complete).toBe(false)
   })
 
-  it('an http-status error carries the server\'s problem details, or the start of its body', async () => {
+  it("an http-status error carries the server's problem details, or the start of its body", async () => {
     server.faults.add({ type: 'status', status: 403, body: 'no uploads for you '.repeat(100), match: { kind: 'create' } })
     const error = await new Upload(randomData(10).bytes, { endpoint: server.endpoint, retry: fastRetry }).start().catch((failure: unknown) => failure)
     expect(error).toMatchObject({ code: 'http-status', status: 403, problem: undefined })
@@ -139,7 +142,9 @@ describe('servers that do not behave', () => {
     const problem = { type: 'https://example.com/problems/quota', title: 'quota exceeded', 'quota-left': 0 }
     server.faults.add({ type: 'status', status: 507, body: JSON.stringify(problem), match: { kind: 'create' } })
     server.faults.add({ type: 'headers', set: { 'Content-Type': 'application/problem+json' }, match: { kind: 'create' } })
-    const withProblem = await new Upload(randomData(10).bytes, { endpoint: server.endpoint, retry: { retries: 0 } }).start().catch((failure: unknown) => failure)
+    const withProblem = await new Upload(randomData(10).bytes, { endpoint: server.endpoint, retry: { retries: 0 } })
+      .start()
+      .catch((failure: unknown) => failure)
     expect(withProblem).toMatchObject({ code: 'http-status', status: 507, problem, body: undefined })
   })
 })

@@ -108,7 +108,17 @@ async function expectStored(url: string, data: TestData): Promise<void> {
 
 describe('the packed tarball', () => {
   it('holds the entries, their types, and no stale or source files', () => {
-    for (const file of ['package.json', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts', 'dist/react/index.js', 'dist/react/index.d.ts', 'dist/resumable-upload.min.js']) {
+    for (const file of [
+      'package.json',
+      'LICENSE',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/node.js',
+      'dist/node.d.ts',
+      'dist/react/index.js',
+      'dist/react/index.d.ts',
+      'dist/resumable-upload.min.js',
+    ]) {
       expect(packedFiles).toContain(file)
     }
     expect(packedFiles.filter((file) => !file.startsWith('dist/') && !/^(package\.json|README\.md|LICENSE)$/.test(file))).toEqual([])
@@ -122,19 +132,30 @@ describe('the packed tarball', () => {
     const chunks = packedFiles.filter((file) => file.startsWith('dist/chunks/') && file.endsWith('.js'))
     for (const chunk of chunks) {
       const name = chunk.slice('dist/chunks/'.length)
-      expect(code.some((text) => text.includes(`/${name}'`)), chunk).toBe(true)
+      expect(
+        code.some((text) => text.includes(`/${name}'`)),
+        chunk,
+      ).toBe(true)
     }
   })
 
   it('publint: no errors, warnings or suggestions', async () => {
     const data = await readFile(tarball)
-    const { messages, pkg } = await publint({ pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) }, level: 'suggestion', strict: true })
+    const { messages, pkg } = await publint({
+      pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) },
+      level: 'suggestion',
+      strict: true,
+    })
     expect(messages.map((message) => `${message.type}: ${formatMessage(message, pkg, { color: false }) ?? message.code}`)).toEqual([])
   })
 
   it('attw --profile esm-only: types resolve for node16 (ESM) and bundlers', async () => {
-    const ran = await run(process.execPath, [bin('@arethetypeswrong/cli/dist/index.js'), tarball, '--profile', 'esm-only', '--format', 'json'], work.dir).catch((error: Error) => ({ stdout: error.message, stderr: '' }))
-    const report = JSON.parse(ran.stdout.slice(ran.stdout.indexOf('{'), ran.stdout.lastIndexOf('}') + 1)) as { analysis: { problems: Array<{ kind: string; entrypoint?: string; resolutionKind?: string }> } }
+    const ran = await run(process.execPath, [bin('@arethetypeswrong/cli/dist/index.js'), tarball, '--profile', 'esm-only', '--format', 'json'], work.dir).catch(
+      (error: Error) => ({ stdout: error.message, stderr: '' }),
+    )
+    const report = JSON.parse(ran.stdout.slice(ran.stdout.indexOf('{'), ran.stdout.lastIndexOf('}') + 1)) as {
+      analysis: { problems: Array<{ kind: string; entrypoint?: string; resolutionKind?: string }> }
+    }
     // The esm-only profile's exemptions; InternalResolutionError (no resolutionKind) always counts.
     const ignored = new Set(['node10', 'node16-cjs'])
     expect(report.analysis.problems.filter((problem) => !ignored.has(problem.resolutionKind ?? ''))).toEqual([])
@@ -197,7 +218,10 @@ describe('installed from the tarball', () => {
     expect(entry).toBeDefined()
     const builtins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)])
     for (const chunk of chunks) {
-      expect(chunk.imports.filter((id) => builtins.has(id) || id.startsWith('node:')), chunk.fileName).toEqual([])
+      expect(
+        chunk.imports.filter((id) => builtins.has(id) || id.startsWith('node:')),
+        chunk.fileName,
+      ).toEqual([])
       expect(chunk.code, chunk.fileName).not.toMatch(/\bfrom\s*['"]node:|import\(\s*['"]node:|require\(/)
     }
     // What an app that imports only Upload must not carry. Each marker is also checked to exist in
@@ -211,7 +235,9 @@ describe('installed from the tarball', () => {
     // Protocols other than the default are loaded on demand: never in what the page loads first
     // (the entry and its static imports), at most in a chunk behind a dynamic import.
     const distFiles = await readdir(join(scratch, 'node_modules/resumable-upload/dist/chunks'))
-    const packageCode = await Promise.all(distFiles.filter((file) => file.endsWith('.js')).map((file) => readFile(join(scratch, 'node_modules/resumable-upload/dist/chunks', file), 'utf8')))
+    const packageCode = await Promise.all(
+      distFiles.filter((file) => file.endsWith('.js')).map((file) => readFile(join(scratch, 'node_modules/resumable-upload/dist/chunks', file), 'utf8')),
+    )
     const initial = new Set<string>()
     const visit = (fileName: string): void => {
       if (initial.has(fileName)) return
@@ -230,8 +256,14 @@ describe('installed from the tarball', () => {
       'stream source': 'The stream could not be read.',
     }
     for (const [part, marker] of Object.entries(lazy)) {
-      expect(packageCode.some((text) => text.includes(marker)), `${part} in the package`).toBe(true)
-      expect(chunks.some((chunk) => !initial.has(chunk.fileName) && chunk.code.includes(marker)), `${part} in an on-demand chunk`).toBe(true)
+      expect(
+        packageCode.some((text) => text.includes(marker)),
+        `${part} in the package`,
+      ).toBe(true)
+      expect(
+        chunks.some((chunk) => !initial.has(chunk.fileName) && chunk.code.includes(marker)),
+        `${part} in an on-demand chunk`,
+      ).toBe(true)
       for (const code of initialCode) expect(code, `${part} in the initial chunks`).not.toContain(marker)
     }
 
@@ -315,8 +347,16 @@ describe('installed from the tarball', () => {
       export const many = (files: File[]) => useUploads(files, { endpoint: '/uploads' }).items.length`,
     )
     const common = { target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], lib: ['es2023', 'dom'] }
-    await writeFile(join(scratch, 'tsconfig.node.json'), JSON.stringify({ compilerOptions: { ...common, module: 'nodenext', moduleResolution: 'nodenext' }, files: ['consumer-node.ts'] }))
-    await writeFile(join(scratch, 'tsconfig.browser.json'), JSON.stringify({ compilerOptions: { ...common, module: 'esnext', moduleResolution: 'bundler' }, files: ['consumer-browser.ts'] }))
-    await Promise.all(['tsconfig.node.json', 'tsconfig.browser.json'].map((config) => run(process.execPath, [bin('typescript/bin/tsc'), '-p', config], scratch)))
+    await writeFile(
+      join(scratch, 'tsconfig.node.json'),
+      JSON.stringify({ compilerOptions: { ...common, module: 'nodenext', moduleResolution: 'nodenext' }, files: ['consumer-node.ts'] }),
+    )
+    await writeFile(
+      join(scratch, 'tsconfig.browser.json'),
+      JSON.stringify({ compilerOptions: { ...common, module: 'esnext', moduleResolution: 'bundler' }, files: ['consumer-browser.ts'] }),
+    )
+    await Promise.all(
+      ['tsconfig.node.json', 'tsconfig.browser.json'].map((config) => run(process.execPath, [bin('typescript/bin/tsc'), '-p', config], scratch)),
+    )
   })
 })

@@ -242,7 +242,7 @@ describe.runIf(process.platform !== 'win32')('the store directory belongs to the
     expect(await readdir(shared)).toEqual([])
   })
 
-  it("a directory owned by another user (a planted one): warns store-unavailable and never reads its records", async () => {
+  it('a directory owned by another user (a planted one): warns store-unavailable and never reads its records', async () => {
     const planted = join(work.dir, 'planted-state')
     const data = randomData(2 * MiB)
     const path = await writeTestFile(work.dir, 'planted.bin', data)

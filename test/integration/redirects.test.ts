@@ -40,7 +40,9 @@ beforeEach(() => {
 
 type Stage = 'create' | 'head' | 'append'
 const transports = ['fetch', 'node-http'] as const
-const cases = transports.flatMap((transport) => ([307, 308] as const).flatMap((status) => (['create', 'head', 'append'] as Stage[]).map((stage) => ({ transport, status, stage }))))
+const cases = transports.flatMap((transport) =>
+  ([307, 308] as const).flatMap((status) => (['create', 'head', 'append'] as Stage[]).map((stage) => ({ transport, status, stage }))),
+)
 
 function redirect(stage: Stage, status: number): void {
   server.faults.add({ type: 'status', status, match: { kind: stage } })

@@ -7,8 +7,7 @@ import { fetchTransport } from '../../src/transports/fetch'
 import { nodeHttpTransport } from '../../src/transports/node-http'
 import type { HttpResponse, InterimResponse, RequestBody, SendOptions, Transport, TransportRequest } from '../../src/types'
 
-const INTERIM =
-  'HTTP/1.1 104 Upload Resumption Supported\r\nLocation: /x\r\nUpload-Draft-Interop-Version: 8\r\n\r\n'
+const INTERIM = 'HTTP/1.1 104 Upload Resumption Supported\r\nLocation: /x\r\nUpload-Draft-Interop-Version: 8\r\n\r\n'
 const BIG_RESPONSE = 3 * 1024 * 1024
 
 /** What the server saw of the last request, by its `id` query parameter. */
@@ -74,7 +73,10 @@ function options(overrides: Partial<SendOptions> = {}): SendOptions {
 }
 
 async function rejection(promise: Promise<unknown>): Promise<UploadError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e)
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   expect(error).toBeInstanceOf(UploadError)
   return error as UploadError
 }
@@ -99,16 +101,17 @@ describe('node-http', () => {
       yield data.subarray(half)
     }
     const progress: number[] = []
-    const response = await nodeHttp.send(post('/', body(), data.length), options({
-      onInterim: (interim) => {
-        interims.push({ ...interim, secondHalfSent })
-        saw104()
-      },
-      onUploadProgress: (bytes) => progress.push(bytes),
-    }))
-    expect(interims).toEqual([
-      { status: 104, headers: { location: '/x', 'upload-draft-interop-version': '8' }, secondHalfSent: false },
-    ])
+    const response = await nodeHttp.send(
+      post('/', body(), data.length),
+      options({
+        onInterim: (interim) => {
+          interims.push({ ...interim, secondHalfSent })
+          saw104()
+        },
+        onUploadProgress: (bytes) => progress.push(bytes),
+      }),
+    )
+    expect(interims).toEqual([{ status: 104, headers: { location: '/x', 'upload-draft-interop-version': '8' }, secondHalfSent: false }])
     expect(received(response)).toEqual({ sha256: sha256(data), length: data.length })
     expect(progress.length).toBeGreaterThan(2)
     expect(progress.every((bytes, i) => i === 0 || bytes > (progress[i - 1] as number))).toBe(true)
@@ -129,9 +132,7 @@ describe('node-http', () => {
 
   it('reports a 104 and then network when the server cuts the connection mid-body', async () => {
     const interims: number[] = []
-    const error = await rejection(
-      nodeHttp.send(post('/?mode=destroy', data, data.length), options({ onInterim: (i) => interims.push(i.status) })),
-    )
+    const error = await rejection(nodeHttp.send(post('/?mode=destroy', data, data.length), options({ onInterim: (i) => interims.push(i.status) })))
     expect(interims).toEqual([104])
     expect(error.code).toBe('network')
     expect(error.retryable).toBe(true)
@@ -286,15 +287,18 @@ describe('redirects are never followed', () => {
     expect(reached).toEqual([])
   })
 
-  it.each(transports.map((transport) => [transport.name, transport] as const))('%s: a redirect to the same origin is refused as well; a 3xx without Location is a response', async (_name, transport) => {
-    reached.length = 0
-    const signal = new AbortController().signal
-    const same = `${redirectorUrl}/?status=307&location=${encodeURIComponent('/elsewhere')}`
-    await expect(transport.send({ method: 'HEAD', url: same, headers: {}, body: null, bodyLength: 0 }, { signal })).rejects.toMatchObject({
-      code: 'redirect-refused',
-      message: expect.stringContaining(redirectorUrl),
-    })
-    const plain = await transport.send({ method: 'HEAD', url: `${redirectorUrl}/?status=300`, headers: {}, body: null, bodyLength: 0 }, { signal })
-    expect(plain.status).toBe(300)
-  })
+  it.each(transports.map((transport) => [transport.name, transport] as const))(
+    '%s: a redirect to the same origin is refused as well; a 3xx without Location is a response',
+    async (_name, transport) => {
+      reached.length = 0
+      const signal = new AbortController().signal
+      const same = `${redirectorUrl}/?status=307&location=${encodeURIComponent('/elsewhere')}`
+      await expect(transport.send({ method: 'HEAD', url: same, headers: {}, body: null, bodyLength: 0 }, { signal })).rejects.toMatchObject({
+        code: 'redirect-refused',
+        message: expect.stringContaining(redirectorUrl),
+      })
+      const plain = await transport.send({ method: 'HEAD', url: `${redirectorUrl}/?status=300`, headers: {}, body: null, bodyLength: 0 }, { signal })
+      expect(plain.status).toBe(300)
+    },
+  )
 })

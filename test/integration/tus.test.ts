@@ -41,7 +41,9 @@ async function expectStored(server: TusTestServer, url: string, data: Uint8Array
 
 /** PATCH requests the server answered, with their offset and body size. */
 const patches = (requests: ProxiedRequest[]) =>
-  requests.filter((r) => r.effectiveMethod === 'PATCH' && r.status !== undefined).map((r) => ({ offset: Number(r.headers['upload-offset']), bytes: r.bodyBytes, status: r.status }))
+  requests
+    .filter((r) => r.effectiveMethod === 'PATCH' && r.status !== undefined)
+    .map((r) => ({ offset: Number(r.headers['upload-offset']), bytes: r.bodyBytes, status: r.status }))
 
 /** Sends PATCH number `n` (1-based) through `arm`, from the Upload's headers hook (called before each request). */
 function onPatch(numbers: number[], arm: () => void): UploadOptions['headers'] {
@@ -76,11 +78,18 @@ describe('tus through a cutting proxy', () => {
     expect([options?.method, options?.headers['tus-resumable']]).toEqual(['OPTIONS', undefined])
     // creation-with-upload carries at most 1 MiB: tus names no URL before the body ends, so a cut
     // during creation would lose every byte of it.
-    expect([post?.method, post?.headers['upload-length'], post?.headers['content-type'], post?.bodyBytes]).toEqual(['POST', String(64 * MiB), 'application/offset+octet-stream', MiB])
+    expect([post?.method, post?.headers['upload-length'], post?.headers['content-type'], post?.bodyBytes]).toEqual([
+      'POST',
+      String(64 * MiB),
+      'application/offset+octet-stream',
+      MiB,
+    ])
     // @tus/server does not list `checksum`, so no request carries Upload-Checksum.
     expect(proxy.requests.filter((r) => r.headers['upload-checksum'] !== undefined)).toEqual([])
     // After each cut the Upload asks (HEAD) and goes on exactly from the server's offset.
-    const resumes = proxy.requests.flatMap((r, i) => (r.method === 'HEAD' && r.status === 200 ? [[r.responseHeaders?.['upload-offset'], proxy.requests[i + 1]?.headers['upload-offset']]] : []))
+    const resumes = proxy.requests.flatMap((r, i) =>
+      r.method === 'HEAD' && r.status === 200 ? [[r.responseHeaders?.['upload-offset'], proxy.requests[i + 1]?.headers['upload-offset']]] : [],
+    )
     expect(resumes.length).toBeGreaterThanOrEqual(4)
     for (const [told, sent] of resumes.slice(0, 4)) expect(sent).toBe(told)
     const forwarded = proxy.requests.reduce((sum, r) => sum + r.bodyBytes, 0)
@@ -226,7 +235,11 @@ describe('servers with fewer extensions', () => {
         await expectStored(plain, url, data.bytes)
       }
       const bodies = front.requests.filter((r) => r.bodyBytes > 0).map((r) => [r.method, r.bodyBytes])
-      expect(bodies).toEqual([['PATCH', MiB + 3], ['PATCH', 8 * MiB], ['PATCH', MiB]])
+      expect(bodies).toEqual([
+        ['PATCH', MiB + 3],
+        ['PATCH', 8 * MiB],
+        ['PATCH', MiB],
+      ])
     } finally {
       await front.close()
       await plain.close()

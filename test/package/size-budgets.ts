@@ -57,9 +57,15 @@ async function main(): Promise<number> {
       if (bytes === undefined) throw new Error(`size-budgets.json: no measurement named '${budget.name}'`)
       const target = targetBytes(budget.target, measured)
       const verdict =
-        bytes > budget.limit ? `  OVER THE LIMIT by ${bytes - budget.limit} B` : budget.enforceTarget && bytes > target ? `  OVER THE TARGET by ${bytes - target} B` : ''
+        bytes > budget.limit
+          ? `  OVER THE LIMIT by ${bytes - budget.limit} B`
+          : budget.enforceTarget && bytes > target
+            ? `  OVER THE TARGET by ${bytes - target} B`
+            : ''
       if (verdict) failed++
-      console.log(`${budget.name.padEnd(12)} ${String(bytes).padStart(10)} ${String(budget.limit).padStart(8)} ${String(target).padStart(8)} ${String(bytes - target).padStart(12)}${verdict}`)
+      console.log(
+        `${budget.name.padEnd(12)} ${String(bytes).padStart(10)} ${String(budget.limit).padStart(8)} ${String(target).padStart(8)} ${String(bytes - target).padStart(12)}${verdict}`,
+      )
     }
     if (process.argv.includes('--modules')) {
       console.log(`\n${renderBreakdown('app importing { Upload }', await moduleBreakdown(bundles.oursApp))}`)

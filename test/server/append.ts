@@ -6,13 +6,30 @@
 import { serializeBoolean, serializeInteger } from '../../src/protocols/structured-fields'
 import type { Exchange } from './exchange'
 import {
-  acceptsRepeatedLength, completeField, completionFieldName, contentLength, declaresBody, integerField, INVALID,
-  PARTIAL_UPLOAD_TYPE, PROBLEM_TYPES, requiresPartialUploadType,
+  acceptsRepeatedLength,
+  completeField,
+  completionFieldName,
+  contentLength,
+  declaresBody,
+  integerField,
+  INVALID,
+  PARTIAL_UPLOAD_TYPE,
+  PROBLEM_TYPES,
+  requiresPartialUploadType,
 } from './protocol'
 import type { UploadEntry } from './registry'
 import {
-  gone, inconsistentLength, malformed, notFound, reject, runTransfer, sendCompletion, stallIfAsked, tooLarge,
-  type Rejection, type ServerCore,
+  gone,
+  inconsistentLength,
+  malformed,
+  notFound,
+  reject,
+  runTransfer,
+  sendCompletion,
+  stallIfAsked,
+  tooLarge,
+  type Rejection,
+  type ServerCore,
 } from './transfer'
 
 /** Append headers after parsing. */
@@ -67,7 +84,12 @@ function lengthAlreadyKnown(exchange: Exchange, entry: UploadEntry, h: AppendHea
 }
 
 /** The length after this request, or a rejection (`invalidate`: the data would go past the length). */
-function checkAppend(core: ServerCore, exchange: Exchange, entry: UploadEntry, h: AppendHeaders): { length: number | undefined } | (Rejection & { invalidate?: boolean }) {
+function checkAppend(
+  core: ServerCore,
+  exchange: Exchange,
+  entry: UploadEntry,
+  h: AppendHeaders,
+): { length: number | undefined } | (Rejection & { invalidate?: boolean }) {
   const repeated = lengthAlreadyKnown(exchange, entry, h)
   if (repeated) return repeated
   const declared = [entry.record.length, h.length, h.complete && h.size !== undefined ? h.offset + h.size : undefined]
@@ -99,10 +121,14 @@ async function appendToCompleted(core: ServerCore, exchange: Exchange, entry: Up
     await sendCompletion(core, exchange, entry, 200)
     return
   }
-  exchange.problem(400, {
-    type: PROBLEM_TYPES.completedUpload,
-    title: 'upload is already completed',
-  }, { 'Upload-Complete': serializeBoolean(true), 'Upload-Offset': serializeInteger(entry.offset) })
+  exchange.problem(
+    400,
+    {
+      type: PROBLEM_TYPES.completedUpload,
+      title: 'upload is already completed',
+    },
+    { 'Upload-Complete': serializeBoolean(true), 'Upload-Offset': serializeInteger(entry.offset) },
+  )
 }
 
 /** PATCH /uploads/:id. */

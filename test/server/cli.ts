@@ -51,7 +51,10 @@ function integer(name: string, text: string | undefined, max = Number.MAX_SAFE_I
 }
 
 function list(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter((value) => value !== '')
+  return (values ?? [])
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter((value) => value !== '')
 }
 
 /** The parsed command line: server options, or a request for the usage text. */
@@ -96,9 +99,8 @@ export function parseCliOptions(args: string[]): CliCommand {
     // Expiry times are kept in milliseconds: stay within safe integers after * 1000.
     maxAge: integer('max-age', values['max-age'], Math.floor(Number.MAX_SAFE_INTEGER / 1000 / 2)),
   }
-  const versions = values['interop-versions'] === undefined
-    ? undefined
-    : list([values['interop-versions']]).map((text) => integer('interop-versions', text, 99) ?? 0)
+  const versions =
+    values['interop-versions'] === undefined ? undefined : list([values['interop-versions']]).map((text) => integer('interop-versions', text, 99) ?? 0)
   if (versions?.length === 0) throw new UsageError('--interop-versions must list at least one version')
   const origins = list(values['cors-origin']).map((origin) => {
     try {
@@ -141,8 +143,10 @@ function describe(options: ReferenceServerOptions): string {
   const origins = options.cors?.origins ?? []
   const cors = origins.length === 0 ? 'none (same-origin only)' : origins.join(', ') + (options.cors?.credentials ? ' (with credentials)' : '')
   const maxSize = options.limits?.maxSize
-  return `max-size ${maxSize === undefined ? 'none' : maxSize}, max-uploads ${options.maxUploads}, `
-    + `idle-timeout ${(options.idleTimeoutMs ?? 0) / 1000} s, CORS origins: ${cors}, control routes: ${options.control ? 'on' : 'off'}`
+  return (
+    `max-size ${maxSize === undefined ? 'none' : maxSize}, max-uploads ${options.maxUploads}, ` +
+    `idle-timeout ${(options.idleTimeoutMs ?? 0) / 1000} s, CORS origins: ${cors}, control routes: ${options.control ? 'on' : 'off'}`
+  )
 }
 
 async function main(): Promise<void> {

@@ -15,14 +15,29 @@ export const CORS_ALLOWED_METHODS = 'POST, PUT, PATCH, HEAD, GET, DELETE, OPTION
 
 /** Request headers allowed when a preflight does not list its own. */
 export const CORS_DEFAULT_ALLOWED_HEADERS = [
-  'Upload-Offset', 'Upload-Complete', 'Upload-Incomplete', 'Upload-Length', 'Upload-Draft-Interop-Version', 'Content-Type',
-  'Content-Disposition', 'Authorization', 'Tus-Resumable', 'Upload-Metadata',
+  'Upload-Offset',
+  'Upload-Complete',
+  'Upload-Incomplete',
+  'Upload-Length',
+  'Upload-Draft-Interop-Version',
+  'Content-Type',
+  'Content-Disposition',
+  'Authorization',
+  'Tus-Resumable',
+  'Upload-Metadata',
 ].join(', ')
 
 /** Response headers a cross-origin script may read. */
 export const CORS_EXPOSED_HEADERS = [
-  'Location', 'Upload-Offset', 'Upload-Complete', 'Upload-Incomplete', 'Upload-Length', 'Upload-Limit',
-  'Upload-Draft-Interop-Version', 'Retry-After', 'Content-Type',
+  'Location',
+  'Upload-Offset',
+  'Upload-Complete',
+  'Upload-Incomplete',
+  'Upload-Length',
+  'Upload-Limit',
+  'Upload-Draft-Interop-Version',
+  'Retry-After',
+  'Content-Type',
 ].join(', ')
 
 /** Seconds a browser may cache a preflight answer. */

@@ -8,9 +8,7 @@
 import { INVALID, completeField, completionFieldName, contentLength, filenameOf, integerField, PROBLEM_TYPES } from './protocol'
 import type { Exchange } from './exchange'
 import type { NewUpload } from './registry'
-import {
-  inconsistentLength, malformed, reject, runTransfer, stallIfAsked, tooLarge, type Rejection, type ServerCore,
-} from './transfer'
+import { inconsistentLength, malformed, reject, runTransfer, stallIfAsked, tooLarge, type Rejection, type ServerCore } from './transfer'
 
 /** Creation headers after parsing. */
 interface CreationHeaders {
@@ -73,11 +71,15 @@ export async function handleCreation(core: ServerCore, exchange: Exchange): Prom
   if (belowMinSize(core, headers)) {
     // Below min-size no upload resource is offered; a complete request is still stored plainly.
     if (complete) return handlePlain(core, exchange)
-    return exchange.problem(400, {
-      type: PROBLEM_TYPES.belowMinSize,
-      title: 'upload below min-size',
-      detail: 'resumable uploads need a known length of at least min-size',
-    }, { 'Upload-Limit': core.uploadLimit(exchange.interop.version) })
+    return exchange.problem(
+      400,
+      {
+        type: PROBLEM_TYPES.belowMinSize,
+        title: 'upload below min-size',
+        detail: 'resumable uploads need a known length of at least min-size',
+      },
+      { 'Upload-Limit': core.uploadLimit(exchange.interop.version) },
+    )
   }
   const known = length ?? (complete ? headers.size : undefined)
   const entry = await core.registry.create(newUpload(exchange, 'resumable', known))

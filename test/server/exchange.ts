@@ -83,10 +83,7 @@ export class Exchange {
     if (!this.interop.announced || this.res.headersSent) return
     const socket = this.res.socket
     if (!socket || socket.destroyed || !socket.writable) return
-    const headers = rewriteHeaders(
-      { 'Upload-Draft-Interop-Version': String(this.interop.version), ...fields },
-      this.faults.interimHeaders,
-    )
+    const headers = rewriteHeaders({ 'Upload-Draft-Interop-Version': String(this.interop.version), ...fields }, this.faults.interimHeaders)
     const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`)
     socket.write(`${INTERIM_STATUS_LINE}\r\n${lines.join('')}\r\n`)
   }

@@ -3,9 +3,7 @@
  * fault of each type among those that match it.
  * @module
  */
-import type {
-  ActiveFault, DestroyFault, Fault, FaultableKind, FaultMatch, HeadersFault, StallFault, StatusFault,
-} from './types'
+import type { ActiveFault, DestroyFault, Fault, FaultableKind, FaultMatch, HeadersFault, StallFault, StatusFault } from './types'
 
 /** The faults one request claimed. */
 export interface ClaimedFaults {

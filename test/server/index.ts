@@ -41,9 +41,23 @@ export { validateFault } from './faults'
 export { DEFAULT_INTEROP_VERSIONS, PROBLEM_TYPES } from './protocol'
 export { CORS_EXPOSED_HEADERS, CORS_ALLOWED_METHODS } from './cors'
 export type {
-  ActiveFault, CorsOptions, DestroyFault, Fault, FaultableKind, FaultMatch, HeadersFault, ReferenceServerOptions, RequestEvent, RequestKind,
+  ActiveFault,
+  CorsOptions,
+  DestroyFault,
+  Fault,
+  FaultableKind,
+  FaultMatch,
+  HeadersFault,
+  ReferenceServerOptions,
+  RequestEvent,
+  RequestKind,
   ServerEvents,
-  ServerStats, StallFault, StatusFault, UploadInfo, UploadLimits, UploadStats,
+  ServerStats,
+  StallFault,
+  StatusFault,
+  UploadInfo,
+  UploadLimits,
+  UploadStats,
 } from './types'
 
 /**

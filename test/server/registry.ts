@@ -29,7 +29,10 @@ export class UploadEntry {
   /** Settles when the last lock holder releases. */
   tail: Promise<void> = Promise.resolve()
 
-  constructor(public record: UploadRecord, offset: number) {
+  constructor(
+    public record: UploadRecord,
+    offset: number,
+  ) {
     this.offset = offset
   }
 

@@ -58,7 +58,10 @@ const HOST = /^(?:[A-Za-z0-9\-._~]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
 
 function firstForwarded(req: IncomingMessage, key: 'host' | 'proto'): string | undefined {
   const forwarded = req.headers.forwarded?.split(',')[0]
-  const pair = forwarded?.split(';').map((part) => part.trim().split('=')).find(([name]) => name?.toLowerCase() === key)
+  const pair = forwarded
+    ?.split(';')
+    .map((part) => part.trim().split('='))
+    .find(([name]) => name?.toLowerCase() === key)
   const value = pair?.[1]?.replace(/^"(.*)"$/, '$1')
   const legacy = req.headers[key === 'host' ? 'x-forwarded-host' : 'x-forwarded-proto']
   return value ?? (typeof legacy === 'string' ? legacy.split(',')[0]?.trim() : undefined)

@@ -92,9 +92,12 @@ async function prepareDir(dir: string): Promise<void> {
     await rm(probe, { force: true })
   } catch (error) {
     const code = (error as { code?: string }).code
-    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'is not a directory'
-      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? `is not writable (${code})`
-        : `cannot be used (${code ?? String(error)})`
+    const why =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? 'is not a directory'
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? `is not writable (${code})`
+          : `cannot be used (${code ?? String(error)})`
     throw new ServerStartError(`upload directory ${dir} ${why}`)
   }
 }
@@ -170,8 +173,13 @@ export class ReferenceServer implements ControlTarget {
     this.now = options.now ?? Date.now
     const limits = { ...options.limits }
     this.core = new Core(
-      this.newRegistry(limits), this.faults, this.stats, limits, options.interopVersions ?? DEFAULT_INTEROP_VERSIONS,
-      options.progressInterimEvery ?? 0, () => this.url,
+      this.newRegistry(limits),
+      this.faults,
+      this.stats,
+      limits,
+      options.interopVersions ?? DEFAULT_INTEROP_VERSIONS,
+      options.progressInterimEvery ?? 0,
+      () => this.url,
     )
     this.hooks = {
       lingerMs: options.lingerMs ?? DEFAULT_LINGER_MS,
@@ -296,10 +304,12 @@ export class ReferenceServer implements ControlTarget {
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     bindCors(req, this.cors)
-    const task = currentRequest.run(req, () => this.dispatch(req, res)).catch((error: unknown) => {
-      console.error('reference server: request failed', error)
-      answerInternalError(req, res)
-    })
+    const task = currentRequest
+      .run(req, () => this.dispatch(req, res))
+      .catch((error: unknown) => {
+        console.error('reference server: request failed', error)
+        answerInternalError(req, res)
+      })
     this.pending.add(task)
     void task.finally(() => this.pending.delete(task))
   }
@@ -336,11 +346,15 @@ export class ReferenceServer implements ControlTarget {
     if (faults.status) return answerStatusFault(exchange, faults)
     if (!interop) return handleUnsupportedVersion(this.core, exchange, route.kind)
     if ((route.kind === 'create' || route.kind === 'plain') && this.core.registry.openCount() >= this.maxUploads) {
-      return exchange.problem(503, {
-        type: 'about:blank',
-        title: 'too many open uploads',
-        detail: `the server holds ${this.maxUploads} unfinished uploads; finish or cancel some, or retry later`,
-      }, { 'Retry-After': String(CAPACITY_RETRY_AFTER_SECONDS) })
+      return exchange.problem(
+        503,
+        {
+          type: 'about:blank',
+          title: 'too many open uploads',
+          detail: `the server holds ${this.maxUploads} unfinished uploads; finish or cancel some, or retry later`,
+        },
+        { 'Retry-After': String(CAPACITY_RETRY_AFTER_SECONDS) },
+      )
     }
     // Nothing may await between the count above and handle(): creation registers the upload synchronously.
     return this.handle(route, exchange)

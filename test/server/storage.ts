@@ -65,13 +65,18 @@ export function parseRecord(json: unknown, id: string): UploadRecord | undefined
   const valid =
     r.id === id &&
     (r.kind === 'resumable' || r.kind === 'plain') &&
-    typeof r.state === 'string' && STATES.includes(r.state) &&
+    typeof r.state === 'string' &&
+    STATES.includes(r.state) &&
     typeof r.complete === 'boolean' &&
     optionalCount(r.length) &&
-    typeof r.createdAt === 'number' && Number.isFinite(r.createdAt) &&
+    typeof r.createdAt === 'number' &&
+    Number.isFinite(r.createdAt) &&
     optionalCount(r.expiresAt) &&
-    optionalString(r.contentType) && optionalString(r.contentDisposition) && optionalString(r.filename) &&
-    typeof r.interopVersion === 'number' && Number.isInteger(r.interopVersion)
+    optionalString(r.contentType) &&
+    optionalString(r.contentDisposition) &&
+    optionalString(r.filename) &&
+    typeof r.interopVersion === 'number' &&
+    Number.isInteger(r.interopVersion)
   return valid ? (r as unknown as UploadRecord) : undefined
 }
 

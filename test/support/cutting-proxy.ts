@@ -84,7 +84,16 @@ export async function startCuttingProxy(target: string, options: CuttingProxyOpt
     const headers = { ...req.headers }
     if (translate) delete headers['x-http-method-override']
     const fault = take(method)
-    const record: ProxiedRequest = { method: req.method ?? 'GET', effectiveMethod: method, url: req.url ?? '/', headers: req.headers, bodyBytes: 0, status: undefined, responseHeaders: undefined, fault: fault?.type }
+    const record: ProxiedRequest = {
+      method: req.method ?? 'GET',
+      effectiveMethod: method,
+      url: req.url ?? '/',
+      headers: req.headers,
+      bodyBytes: 0,
+      status: undefined,
+      responseHeaders: undefined,
+      fault: fault?.type,
+    }
     requests.push(record)
     forward(req, res, { hostname: upstream.hostname, port: upstream.port, method, path: record.url, headers }, fault, record)
   })

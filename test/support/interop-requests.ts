@@ -17,7 +17,8 @@ export function interopViolations(requests: RequestEvent[], version: number): st
   const violations = bodies.length > 1 ? [] : [`only ${bodies.length} creation/append requests`]
   for (const { kind, method, headers } of spoken) {
     const name = `${method} (${kind}) at ${String(headers['upload-offset'] ?? '-')}`
-    if (headers['upload-draft-interop-version'] !== String(version)) violations.push(`${name}: interop version ${String(headers['upload-draft-interop-version'])}`)
+    if (headers['upload-draft-interop-version'] !== String(version))
+      violations.push(`${name}: interop version ${String(headers['upload-draft-interop-version'])}`)
     if (kind !== 'create' && kind !== 'append') continue
     if (!/^\?[01]$/.test(String(headers[present]))) violations.push(`${name}: no ${present}`)
     if (headers[absent] !== undefined) violations.push(`${name}: carries ${absent}`)

@@ -22,7 +22,11 @@ it('fetch (asked for, or without XMLHttpRequest) is loaded at the first request 
   const { browserEnvironment } = await import('../../src/browser-environment')
   expect(typeof XMLHttpRequest).toBe('undefined')
   const transport = browserEnvironment.transport(undefined)
-  expect({ name: transport.name, interim: transport.seesInterimResponses, progress: transport.reportsUploadProgress }).toEqual({ name: 'fetch', interim: false, progress: false })
+  expect({ name: transport.name, interim: transport.seesInterimResponses, progress: transport.reportsUploadProgress }).toEqual({
+    name: 'fetch',
+    interim: false,
+    progress: false,
+  })
   const response = await transport.send(request, { signal: new AbortController().signal })
   expect(response).toMatchObject({ status: 204, headers: { 'upload-offset': '5' } })
   expect(calls).toEqual([request.url])

@@ -10,7 +10,11 @@ import type { Source, SourceChunk } from '../../src/types'
 const endpoint = 'https://uploads.example/files'
 const KiB = 1024
 
-function file(bytes: Uint8Array<ArrayBuffer> | string, name = 'video.mp4', options: FilePropertyBag = { type: 'video/mp4', lastModified: 1_700_000_000_000 }): File {
+function file(
+  bytes: Uint8Array<ArrayBuffer> | string,
+  name = 'video.mp4',
+  options: FilePropertyBag = { type: 'video/mp4', lastModified: 1_700_000_000_000 },
+): File {
   return new File([bytes], name, options)
 }
 

@@ -274,7 +274,11 @@ describe('append responses (PATCH)', () => {
   it('a 2xx with ?0 or without Upload-Complete is appended, offset from the response or the body', () => {
     expect(appended(partAppend, res(204, { 'upload-complete': '?0' }))).toEqual({ kind: 'appended', offset: 70, limits: {} })
     expect(appended(partAppend, res(204, {}))).toMatchObject({ kind: 'appended', offset: 70 })
-    expect(appended(partAppend, res(201, { 'upload-offset': '60', 'upload-limit': 'max-size=9' }))).toEqual({ kind: 'appended', offset: 60, limits: { maxSize: 9 } })
+    expect(appended(partAppend, res(201, { 'upload-offset': '60', 'upload-limit': 'max-size=9' }))).toEqual({
+      kind: 'appended',
+      offset: 60,
+      limits: { maxSize: 9 },
+    })
   })
 
   it('[C13] ?1 is complete (2xx) or upload-failed (4xx/5xx)', () => {
@@ -326,7 +330,9 @@ describe('Upload-Limit', () => {
     const all = limits('max-size=9, min-size=0, max-append-size=5, min-append-size=2, max-age=3;x, other="x"', 8, 1000)
     expect(all).toEqual({ maxSize: 9, minSize: 0, maxAppendSize: 5, minAppendSize: 2, expiresAt: 4000 })
     expect(parseUploadLimit('max-age=3', { receivedAt: undefined, interopVersion: 8 })).toEqual({})
-    expect(ietfProtocol().interpret('offset', head, res(204, { 'upload-offset': '1', 'upload-complete': '?0', 'upload-limit': 'max-age=3' }))).toMatchObject({ limits: {} })
+    expect(ietfProtocol().interpret('offset', head, res(204, { 'upload-offset': '1', 'upload-complete': '?0', 'upload-limit': 'max-age=3' }))).toMatchObject({
+      limits: {},
+    })
   })
 
   it('ignores the whole field when a known key has the wrong type, or the field is invalid', () => {
@@ -348,7 +354,8 @@ describe('Upload-Limit', () => {
 
 describe('limit helpers', () => {
   it('[C8] planChunk respects chunk size, max-append-size, min-append-size and the size', () => {
-    const plan = (offset: number, size: number | undefined, chunkSize: number, limits = {}, final?: boolean) => planChunk({ offset, size, chunkSize, limits, final })
+    const plan = (offset: number, size: number | undefined, chunkSize: number, limits = {}, final?: boolean) =>
+      planChunk({ offset, size, chunkSize, limits, final })
     expect(plan(0, 100, 40)).toBe(40)
     expect(plan(0, 100, 40, { maxAppendSize: 30 })).toBe(30)
     expect(plan(90, 100, 40)).toBe(100)
@@ -421,7 +428,11 @@ describe('older interop versions, as real servers speak them', () => {
   const OLD = [3, 4, 5, 6]
   const at = (interopVersion: number) => make({ interopVersion })
   const lengthOf = (request: RequestDescription) => request.headers['upload-length']
-  const TUSD_412 = res(412, { 'content-type': 'text/plain; charset=utf-8', 'tus-resumable': '1.0.0' }, 'ERR_UNSUPPORTED_VERSION: missing, invalid or unsupported Tus-Resumable header\n')
+  const TUSD_412 = res(
+    412,
+    { 'content-type': 'text/plain; charset=utf-8', 'tus-resumable': '1.0.0' },
+    'ERR_UNSUPPORTED_VERSION: missing, invalid or unsupported Tus-Resumable header\n',
+  )
 
   it('interop 3 writes Upload-Incomplete (inverted, always explicit) and never Upload-Complete', () => {
     const three = at(3)
@@ -523,7 +534,8 @@ describe('older interop versions, as real servers speak them', () => {
     expect(errorOf(at(6).interpret('append', lastAppend, res(204, { 'upload-offset': '900' }))).code).toBe('offset-invalid')
     expect(errorOf(protocol.interpret('create', firstPart, res(201, { location: UPLOAD, 'upload-offset': '41' }))).code).toBe('offset-invalid')
     expect(errorOf(at(5).interpret('create', optimistic, res(201, { location: UPLOAD, 'upload-offset': '101' }))).code).toBe('offset-invalid')
-    const interim = (request: RequestDescription, offset: string) => protocol.interpretInterim(request, { status: 104, headers: { ...V, 'upload-offset': offset } })
+    const interim = (request: RequestDescription, offset: string) =>
+      protocol.interpretInterim(request, { status: 104, headers: { ...V, 'upload-offset': offset } })
     for (const offset of ['90', '39']) expect(interim(partAppend, offset).kind, offset).toBe('ignored')
     expect(interim(partAppend, '70')).toEqual({ kind: 'progress', offset: 70 })
     expect(interim(firstPart, '41').kind).toBe('ignored')

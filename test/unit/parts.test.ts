@@ -11,8 +11,23 @@ import { applyPartEvent, bytesDone, nextParts, partsOutcome, planParts, type Par
 
 describe('planParts', () => {
   it.each([
-    { size: 10, partSize: 4, ranges: [[0, 4], [4, 8], [8, 10]] },
-    { size: 8, partSize: 4, ranges: [[0, 4], [4, 8]] },
+    {
+      size: 10,
+      partSize: 4,
+      ranges: [
+        [0, 4],
+        [4, 8],
+        [8, 10],
+      ],
+    },
+    {
+      size: 8,
+      partSize: 4,
+      ranges: [
+        [0, 4],
+        [4, 8],
+      ],
+    },
     { size: 3, partSize: 4, ranges: [[0, 3]] },
     { size: 0, partSize: 4, ranges: [[0, 0]] },
   ])('cuts $size bytes into parts of $partSize', ({ size, partSize, ranges }) => {
@@ -45,14 +60,36 @@ describe('nextParts and events', () => {
   })
 
   it('resume skips the parts the server holds, and counts their bytes', () => {
-    const state = planParts({ size: 100, partSize: 10, concurrency: 2, held: [{ number: 1, etag: 'a' }, { number: 3, etag: 'c' }] })
+    const state = planParts({
+      size: 100,
+      partSize: 10,
+      concurrency: 2,
+      held: [
+        { number: 1, etag: 'a' },
+        { number: 3, etag: 'c' },
+      ],
+    })
     expect(nextParts(state).map((part) => part.number)).toEqual([2, 4])
     expect(bytesDone(state)).toBe(20)
   })
 
   it('a held set that covers everything is done at once, with the held tags', () => {
-    const state = planParts({ size: 8, partSize: 4, concurrency: 2, held: [{ number: 2, etag: 'b' }, { number: 1, etag: 'a' }] })
-    expect(partsOutcome(state)).toEqual({ kind: 'done', parts: [{ number: 1, etag: 'a' }, { number: 2, etag: 'b' }] })
+    const state = planParts({
+      size: 8,
+      partSize: 4,
+      concurrency: 2,
+      held: [
+        { number: 2, etag: 'b' },
+        { number: 1, etag: 'a' },
+      ],
+    })
+    expect(partsOutcome(state)).toEqual({
+      kind: 'done',
+      parts: [
+        { number: 1, etag: 'a' },
+        { number: 2, etag: 'b' },
+      ],
+    })
     expect(nextParts(state)).toEqual([])
   })
 
@@ -97,7 +134,9 @@ function runSeed(seed: number): void {
   const size = Math.floor(random() * 80)
   const concurrency = 1 + Math.floor(random() * 4)
   const count = Math.max(1, Math.ceil(size / partSize))
-  const held = Array.from({ length: count }, (_, index) => index + 1).filter(() => random() < 0.3).map((number) => ({ number, etag: `held-${number}` }))
+  const held = Array.from({ length: count }, (_, index) => index + 1)
+    .filter(() => random() < 0.3)
+    .map((number) => ({ number, etag: `held-${number}` }))
   let state = planParts({ size, partSize, concurrency, maxAttempts: 1000, held })
   const sent: number[] = []
   const doneEvents: number[] = []
@@ -126,7 +165,9 @@ function runSeed(seed: number): void {
   expect(sent.filter((number) => heldNumbers.has(number))).toEqual([])
   expect([...doneEvents].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, index) => index + 1).filter((number) => !heldNumbers.has(number)))
   if (outcome.kind === 'done') {
-    expect(outcome.parts.map((part) => part.etag)).toEqual(outcome.parts.map((part) => (heldNumbers.has(part.number) ? `held-${part.number}` : `etag-${part.number}`)))
+    expect(outcome.parts.map((part) => part.etag)).toEqual(
+      outcome.parts.map((part) => (heldNumbers.has(part.number) ? `held-${part.number}` : `etag-${part.number}`)),
+    )
   }
   expect(bytesDone(state), `seed ${seed}`).toBe(size)
 }
@@ -158,7 +199,11 @@ describe('PartsSession (the "set of parts in flight" position)', () => {
     expect(session.partDone(1, 'a').effects).toContainEqual({ kind: 'chunk', start: 0, end: 4, save: true })
     expect(session.next().parts).toEqual([])
     session.setState('uploading')
-    expect(session.partDone(3, 'c').done).toEqual([{ number: 1, etag: 'a' }, { number: 2, etag: 'b' }, { number: 3, etag: 'c' }])
+    expect(session.partDone(3, 'c').done).toEqual([
+      { number: 1, etag: 'a' },
+      { number: 2, etag: 'b' },
+      { number: 3, etag: 'c' },
+    ])
     expect(session.acked).toBe(10)
     expect(session.position).toMatchObject({ kind: 'parts' })
   })

@@ -6,7 +6,15 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { BY_ENVIRONMENT, DEFAULT_CHUNK_SIZE, SETTINGS, UPLOAD_OPTION_NAMES, checkUploadOptions, defaultChunkSize, resolveSettings } from '../../src/upload/settings'
+import {
+  BY_ENVIRONMENT,
+  DEFAULT_CHUNK_SIZE,
+  SETTINGS,
+  UPLOAD_OPTION_NAMES,
+  checkUploadOptions,
+  defaultChunkSize,
+  resolveSettings,
+} from '../../src/upload/settings'
 import type { UploadOptions } from '../../src/options'
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
@@ -15,10 +23,12 @@ const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 function readmeOptions(): Map<string, string> {
   const section = readme.split(/^## Options\s*$/m)[1]?.split(/^## /m)[0] ?? ''
   const rows = section.split('\n').filter((line) => /^\| `\w+` \|/.test(line))
-  return new Map(rows.map((row) => {
-    const [, name = '', value = ''] = row.split('|').map((cell) => cell.trim())
-    return [name.replaceAll('`', ''), value]
-  }))
+  return new Map(
+    rows.map((row) => {
+      const [, name = '', value = ''] = row.split('|').map((cell) => cell.trim())
+      return [name.replaceAll('`', ''), value]
+    }),
+  )
 }
 
 /** How the README writes a plain default. */
@@ -67,7 +77,15 @@ describe('the README options table', () => {
 describe('resolveSettings', () => {
   it('fills every plain default from the table', () => {
     const settings = resolveSettings({ endpoint: '/u' })
-    expect(settings).toMatchObject({ protocol: 'ietf', interopVersion: 8, maxRestarts: 3, maxRetryAfter: 300, stallTimeout: 30_000, lock: 'wait', restartOnGone: true })
+    expect(settings).toMatchObject({
+      protocol: 'ietf',
+      interopVersion: 8,
+      maxRestarts: 3,
+      maxRetryAfter: 300,
+      stallTimeout: 30_000,
+      lock: 'wait',
+      restartOnGone: true,
+    })
     expect(settings.retry).toEqual(SETTINGS.retry)
   })
 

@@ -49,7 +49,10 @@ function streamOf(data: Uint8Array, piece: number): ReadableStream<Uint8Array> {
 }
 
 async function rejection(promise: Promise<unknown>): Promise<UploadError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e)
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   expect(error).toBeInstanceOf(UploadError)
   return error as UploadError
 }

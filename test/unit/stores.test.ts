@@ -63,7 +63,10 @@ describe.each(stores)('the %s store', (_name, makeStore) => {
     expect(await store.get('ru1:a')).toEqual(record('ru1:a'))
     await store.put(record('ru1:a', { offset: 900, updatedAt: 1_700_000_009_000 }))
     expect(await store.get('ru1:a')).toMatchObject({ offset: 900, updatedAt: 1_700_000_009_000 })
-    expect((await store.list()).sort(byKey)).toEqual([record('ru1:a', { offset: 900, updatedAt: 1_700_000_009_000 }), record('ru1:b', { size: undefined, expiresAt: 1_800_000_000_000 })])
+    expect((await store.list()).sort(byKey)).toEqual([
+      record('ru1:a', { offset: 900, updatedAt: 1_700_000_009_000 }),
+      record('ru1:b', { size: undefined, expiresAt: 1_800_000_000_000 }),
+    ])
     await store.delete('ru1:a')
     await store.delete('ru1:a')
     await store.delete('ru1:never')
@@ -409,7 +412,12 @@ describe.runIf(posix)('fileStore: only a directory of the current user alone', (
     expect((await storeError(store.lock?.('ru1:a', 'fail', signal) ?? Promise.resolve())).code).toBe('unavailable')
   }
 
-  it.each([['777', 0o777], ['770', 0o770], ['702', 0o702], ['720', 0o720]])('refuses a directory of mode %s (writable by group or others), writing nothing into it', async (_octal, mode) => {
+  it.each([
+    ['777', 0o777],
+    ['770', 0o770],
+    ['702', 0o702],
+    ['720', 0o720],
+  ])('refuses a directory of mode %s (writable by group or others), writing nothing into it', async (_octal, mode) => {
     const root = join(directory, 'shared')
     await mkdir(root)
     await chmod(root, mode)
@@ -446,7 +454,7 @@ const lockingStores: Array<[string, () => Store]> = [
 describe.each(lockingStores)('the %s store lock', (_name, makeStore) => {
   const never = new AbortController().signal
 
-  it("fail: a held key rejects with locked; another key is free; after release the key is free again", async () => {
+  it('fail: a held key rejects with locked; another key is free; after release the key is free again', async () => {
     const store = makeStore()
     const lock = await store.lock?.('ru1:a', 'fail', never)
     expect(lock).toBeDefined()

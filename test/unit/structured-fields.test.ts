@@ -46,7 +46,27 @@ describe('integers', () => {
     expect(parseNonNegativeInteger(' 25000000 ')).toBe(25_000_000)
     expect(parseNonNegativeInteger('5;a=1')).toBe(5)
     expect(parseNonNegativeInteger('5;a=%"caf%c3%a9";b=:aGVsbG8=:')).toBe(5)
-    const rejected = ['-1', '-0', '1.5', '5.0', '1e3', '5 junk', '5, 6', '1234567890123456', '"5"', 'five', '?1', '', ' ', '5\t', '5;', '5;A=1', '5;a=%"%c3"', null, undefined]
+    const rejected = [
+      '-1',
+      '-0',
+      '1.5',
+      '5.0',
+      '1e3',
+      '5 junk',
+      '5, 6',
+      '1234567890123456',
+      '"5"',
+      'five',
+      '?1',
+      '',
+      ' ',
+      '5\t',
+      '5;',
+      '5;A=1',
+      '5;a=%"%c3"',
+      null,
+      undefined,
+    ]
     for (const input of rejected) expect(parseNonNegativeInteger(input), String(input)).toBeUndefined()
   })
 
@@ -172,7 +192,12 @@ describe('dictionaries', () => {
   it('serializes Upload-Limit style dictionaries', () => {
     expect(serializeDictionary({ 'max-size': 100, 'min-size': 0 })).toBe('max-size=100, min-size=0')
     expect(serializeDictionary({ a: true, b: false })).toBe('a, b=?0')
-    expect(parseDictionary(serializeDictionary({ 'max-size': 100, 'max-age': 0 }))).toEqual(new Map([['max-size', item(100)], ['max-age', item(0)]]))
+    expect(parseDictionary(serializeDictionary({ 'max-size': 100, 'max-age': 0 }))).toEqual(
+      new Map([
+        ['max-size', item(100)],
+        ['max-age', item(0)],
+      ]),
+    )
     expect(() => serializeDictionary({ 'Max-Size': 1 })).toThrow(RangeError)
     expect(() => serializeDictionary({ 'max-size': 1.5 })).toThrow(RangeError)
   })

@@ -29,7 +29,14 @@ describe('header-map', () => {
     expect(map).toEqual({ 'x-a': '1, 2' })
     expect(headersFromRaw(['Set-Thing', 'a', 'set-thing', 'b', 'Upload-Offset', '5'])).toEqual({ 'set-thing': 'a, b', 'upload-offset': '5' })
     expect(headersFromText('Upload-Offset: 10\r\nX-Y:  z \r\n: nameless\r\nbroken line\r\nx-y: w\r\n')).toEqual({ 'upload-offset': '10', 'x-y': 'z, w' })
-    expect(headersFromFetch(new Headers([['Location', '/u/1'], ['X-Z', 'q']]))).toEqual({ location: '/u/1', 'x-z': 'q' })
+    expect(
+      headersFromFetch(
+        new Headers([
+          ['Location', '/u/1'],
+          ['X-Z', 'q'],
+        ]),
+      ),
+    ).toEqual({ location: '/u/1', 'x-z': 'q' })
   })
 
   it('withoutHeaders drops the named fields in any case and keeps the others', () => {
@@ -93,7 +100,11 @@ describe('request-body', () => {
   it('iterateBody cuts every body shape into pieces of at most the piece size, without copies', async () => {
     const bytes = new Uint8Array(10).map((_, i) => i)
     const pieces = await collect(iterateBody(bytes, 4))
-    expect(pieces.map((piece) => [...piece])).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
+    expect(pieces.map((piece) => [...piece])).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ])
     expect(pieces[0]?.buffer).toBe(bytes.buffer)
     expect((await collect(iterateBody(new Blob([bytes]), 6))).map((piece) => piece.length)).toEqual([6, 4])
     expect((await collect(iterateBody(chunks([1, 2, 3], [4]), 2))).map((piece) => [...piece])).toEqual([[1, 2], [3], [4]])

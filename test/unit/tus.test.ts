@@ -59,7 +59,13 @@ describe('requests', () => {
   it('creation: POST with Upload-Length and metadata (filename/filetype from the source), no body before discovery', () => {
     const request = protocol.createRequest({ ...createInput, body: { start: 0, end: 40 }, metadata: { note: 'hi' }, name: 'a.pdf', type: 'application/pdf' })
     const metadata = 'filename YS5wZGY=,filetype YXBwbGljYXRpb24vcGRm,note aGk='
-    expect(request).toEqual({ method: 'POST', url: ENDPOINT, headers: { ...T, 'upload-length': '100', 'upload-metadata': metadata }, body: null, intent: expect.anything() })
+    expect(request).toEqual({
+      method: 'POST',
+      url: ENDPOINT,
+      headers: { ...T, 'upload-length': '100', 'upload-metadata': metadata },
+      body: null,
+      intent: expect.anything(),
+    })
     const own = protocol.createRequest({ ...createInput, metadata: { filename: 'b', filetype: '' }, name: 'a.pdf', type: 'x/y' })
     expect(own.headers['upload-metadata']).toBe('filename Yg==,filetype')
     expect(protocol.createRequest(createInput).headers).toEqual({ ...T, 'upload-length': '100' })
@@ -67,7 +73,13 @@ describe('requests', () => {
 
   it('creation-with-upload: the body goes with POST as offset+octet-stream only when the server lists it', () => {
     const request = full().createRequest({ ...createInput, body: { start: 0, end: 40 } })
-    expect(request).toEqual({ method: 'POST', url: ENDPOINT, headers: { ...T, 'upload-length': '100', 'content-type': TUS_CONTENT_TYPE }, body: { start: 0, end: 40 }, intent: expect.anything() })
+    expect(request).toEqual({
+      method: 'POST',
+      url: ENDPOINT,
+      headers: { ...T, 'upload-length': '100', 'content-type': TUS_CONTENT_TYPE },
+      body: { start: 0, end: 40 },
+      intent: expect.anything(),
+    })
     expect(full().createRequest({ ...createInput, body: { start: 0, end: 0 } }).body).toBeNull()
     const plain = discovered({ 'tus-version': '1.0.0', 'tus-extension': 'creation' })
     expect(plain.createRequest({ ...createInput, body: { start: 0, end: 40 } }).body).toBeNull()
@@ -81,15 +93,30 @@ describe('requests', () => {
 
   it('append: PATCH with offset+octet-stream and Upload-Offset, no Upload-Length for a known length', () => {
     const request = protocol.appendRequest({ url: UPLOAD, offset: 40, end: 70, size: 100, complete: false })
-    expect(request).toEqual({ method: 'PATCH', url: UPLOAD, headers: { ...T, 'content-type': TUS_CONTENT_TYPE, 'upload-offset': '40' }, body: { start: 40, end: 70 }, intent: expect.anything() })
+    expect(request).toEqual({
+      method: 'PATCH',
+      url: UPLOAD,
+      headers: { ...T, 'content-type': TUS_CONTENT_TYPE, 'upload-offset': '40' },
+      body: { start: 40, end: 70 },
+      intent: expect.anything(),
+    })
     expect(protocol.appendRequest({ url: UPLOAD, offset: 100, end: 100, size: 100, complete: true }).body).toBeNull()
   })
 
   it('refuses ranges that contradict themselves or the size', () => {
-    for (const [start, end, complete] of [[1, 40, false], [0, 101, false], [0, 40, true]] as const) {
+    for (const [start, end, complete] of [
+      [1, 40, false],
+      [0, 101, false],
+      [0, 40, true],
+    ] as const) {
       expect(() => protocol.createRequest({ ...createInput, body: { start, end }, complete })).toThrow(RangeError)
     }
-    for (const [offset, end, size, complete] of [[50, 40, 100, false], [0.5, 40, 100, false], [40, 90, 100, true], [0, 10, 1.5, false]] as const) {
+    for (const [offset, end, size, complete] of [
+      [50, 40, 100, false],
+      [0.5, 40, 100, false],
+      [40, 90, 100, true],
+      [0, 10, 1.5, false],
+    ] as const) {
       expect(() => protocol.appendRequest({ url: UPLOAD, offset, end, size, complete })).toThrow(RangeError)
     }
   })
@@ -104,7 +131,13 @@ describe('requests', () => {
     const override = tusProtocol({ methodOverride: true })
     const patch = override.appendRequest({ url: UPLOAD, offset: 0, end: 10, size: 100, complete: false })
     expect([patch.method, patch.headers['x-http-method-override'], patch.headers['upload-offset']]).toEqual(['POST', 'PATCH', '0'])
-    expect(override.cancelRequest(UPLOAD)).toEqual({ method: 'POST', url: UPLOAD, headers: { ...T, 'x-http-method-override': 'DELETE' }, body: null, intent: expect.anything() })
+    expect(override.cancelRequest(UPLOAD)).toEqual({
+      method: 'POST',
+      url: UPLOAD,
+      headers: { ...T, 'x-http-method-override': 'DELETE' },
+      body: null,
+      intent: expect.anything(),
+    })
     expect(override.offsetRequest(UPLOAD).method).toBe('HEAD')
     expect(override.discoverRequest?.(ENDPOINT)?.method).toBe('OPTIONS')
     expect(override.createRequest(createInput).headers).not.toHaveProperty('x-http-method-override')
@@ -114,7 +147,8 @@ describe('requests', () => {
 
   it('interim responses are all ignored', () => {
     const request = protocol.createRequest(createInput)
-    for (const status of [100, 103, 104]) expect(protocol.interpretInterim(request, { status, headers: { location: UPLOAD, 'upload-offset': '5' } })).toEqual({ kind: 'ignored' })
+    for (const status of [100, 103, 104])
+      expect(protocol.interpretInterim(request, { status, headers: { location: UPLOAD, 'upload-offset': '5' } })).toEqual({ kind: 'ignored' })
   })
 })
 
@@ -123,9 +157,19 @@ describe('discovery (OPTIONS)', () => {
   const options = protocol.discoverRequest?.(ENDPOINT) as RequestDescription
 
   it('keeps versions, extensions, checksum algorithms and Tus-Max-Size', () => {
-    const headers = { 'tus-version': '1.0.0,0.2.2', 'tus-extension': ' creation , checksum,,', 'tus-checksum-algorithm': 'MD5,sha1', 'tus-max-size': '1073741824' }
+    const headers = {
+      'tus-version': '1.0.0,0.2.2',
+      'tus-extension': ' creation , checksum,,',
+      'tus-checksum-algorithm': 'MD5,sha1',
+      'tus-max-size': '1073741824',
+    }
     expect(protocol.interpret('discover', options, res(204, headers))).toEqual({ kind: 'discovered', limits: { maxSize: 1073741824 } })
-    expect(protocol.server).toEqual({ versions: ['1.0.0', '0.2.2'], extensions: ['creation', 'checksum'], checksumAlgorithms: ['md5', 'sha1'], maxSize: 1073741824 })
+    expect(protocol.server).toEqual({
+      versions: ['1.0.0', '0.2.2'],
+      extensions: ['creation', 'checksum'],
+      checksumAlgorithms: ['md5', 'sha1'],
+      maxSize: 1073741824,
+    })
   })
 
   it('ignores an invalid Tus-Max-Size and accepts a bare 200', () => {
@@ -158,7 +202,12 @@ describe('creation responses', () => {
   const created = (request: RequestDescription, response: HttpResponse) => protocol.interpret('create', request, response)
 
   it('201 + Location is created at offset 0, with Upload-Expires as expiresAt; relative Locations resolve', () => {
-    expect(created(empty, res(201, { location: '/files/24e533e02ec3bc40c387f1a0e460e216', 'upload-expires': EXPIRES }))).toEqual({ kind: 'created', url: UPLOAD, offset: 0, limits: EXPIRES_AT })
+    expect(created(empty, res(201, { location: '/files/24e533e02ec3bc40c387f1a0e460e216', 'upload-expires': EXPIRES }))).toEqual({
+      kind: 'created',
+      url: UPLOAD,
+      offset: 0,
+      limits: EXPIRES_AT,
+    })
     expect(created(empty, res(201, { location: UPLOAD, 'upload-expires': 'soon' }))).toEqual({ kind: 'created', url: UPLOAD, offset: 0, limits: {} })
   })
 
@@ -167,7 +216,8 @@ describe('creation responses', () => {
     expect(created(withBody, res(201, { location: UPLOAD, 'upload-offset': '25' }))).toMatchObject({ kind: 'created', offset: 25 })
     expect(created(withBody, res(201, { location: UPLOAD }))).toMatchObject({ kind: 'created', offset: 0 })
     expectError(created(withBody, res(201, { location: UPLOAD, 'upload-offset': '41' })), 'offset-invalid', false)
-    for (const value of ['-1', '4.0', '40;x', 'forty', '']) expectError(created(withBody, res(201, { location: UPLOAD, 'upload-offset': value })), 'malformed-response', false)
+    for (const value of ['-1', '4.0', '40;x', 'forty', ''])
+      expectError(created(withBody, res(201, { location: UPLOAD, 'upload-offset': value })), 'malformed-response', false)
   })
 
   it('is complete when the stored offset reaches Upload-Length (whole body, or an empty upload)', () => {
@@ -180,7 +230,8 @@ describe('creation responses', () => {
 
   it('needs a usable Location', () => {
     expectError(created(empty, res(201)), 'location-missing', false)
-    for (const location of ['javascript:alert(1)', 'https://u:p@tus.example.com/f']) expectError(created(empty, res(201, { location })), 'location-refused', false)
+    for (const location of ['javascript:alert(1)', 'https://u:p@tus.example.com/f'])
+      expectError(created(empty, res(201, { location })), 'location-refused', false)
     expectError(created(empty, res(201, { location: 'http://[::1' })), 'malformed-response', false)
   })
 
@@ -219,7 +270,8 @@ describe('offset responses (HEAD)', () => {
     expectError(offset({ 'upload-offset': '5', 'upload-length': '1e3' }), 'malformed-response', false)
     expect(offset({ 'upload-offset': ' 5 ', 'upload-length': '007' })).toMatchObject({ offset: 5, length: 7 })
     expect(['0', '70', ' 70 ', '999999999999999'].map(parseTusInteger)).toEqual([0, 70, 70, 999999999999999])
-    for (const value of [undefined, '', '-0', '+1', '1.0', '1e3', '0x1', '1,2', '1;a', '1234567890123456', '١٢']) expect(parseTusInteger(value), String(value)).toBeUndefined()
+    for (const value of [undefined, '', '-0', '+1', '1.0', '1e3', '0x1', '1,2', '1;a', '1234567890123456', '١٢'])
+      expect(parseTusInteger(value), String(value)).toBeUndefined()
     expectError(offset({ 'upload-offset': '101', 'upload-length': '100' }), 'offset-invalid', false)
   })
 
@@ -370,7 +422,8 @@ describe('checksums', () => {
   })
 
   it('the loop adds Upload-Checksum to body requests once the server listed the extension', async () => {
-    const bodyHeaders = async (protocol: TusProtocol, request: RequestDescription, chunk: SourceChunk): Promise<HeaderMap> => (await digestHeaders(protocol, request, chunk)).headers
+    const bodyHeaders = async (protocol: TusProtocol, request: RequestDescription, chunk: SourceChunk): Promise<HeaderMap> =>
+      (await digestHeaders(protocol, request, chunk)).headers
     const patch = (protocol: TusProtocol) => protocol.appendRequest({ url: UPLOAD, offset: 0, end: 5, size: 10, complete: false })
     const undiscovered = tusProtocol()
     expect(await bodyHeaders(undiscovered, patch(undiscovered), chunkOf(hello, 5))).toEqual({})
@@ -384,10 +437,16 @@ describe('checksums', () => {
     const off = discovered({ 'tus-extension': 'checksum', 'tus-checksum-algorithm': 'sha1' }, { checksum: false })
     expect(await bodyHeaders(off, patch(off), chunkOf(hello, 5))).toEqual({})
     // Every chunk body kind: bytes, Blob, a re-iterable AsyncIterable, shared memory; a short body fails.
-    const pieces = { async *[Symbol.asyncIterator]() { yield hello.subarray(0, 2); yield hello.subarray(2) } }
+    const pieces = {
+      async *[Symbol.asyncIterator]() {
+        yield hello.subarray(0, 2)
+        yield hello.subarray(2)
+      },
+    }
     const shared = new Uint8Array(new SharedArrayBuffer(5))
     shared.set(hello)
-    for (const body of [new Blob([hello]), pieces, shared]) expect(await bodyHeaders(protocol, patch(protocol), chunkOf(body, 5))).toEqual(await bodyHeaders(protocol, post, chunkOf(hello, 5)))
+    for (const body of [new Blob([hello]), pieces, shared])
+      expect(await bodyHeaders(protocol, patch(protocol), chunkOf(body, 5))).toEqual(await bodyHeaders(protocol, post, chunkOf(hello, 5)))
     await expect(bodyHeaders(protocol, patch(protocol), chunkOf(hello, 6))).rejects.toMatchObject({ code: 'source-error' })
   })
 })

@@ -2,7 +2,18 @@ import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { PROBLEM_TYPES, startReferenceServer, type ReferenceServer } from '../../server/index'
 import {
-  createUploadUrl, head, INTEROP_8, interimWhere, jsonBody, openRequest, patch, rawRequest, sha256, stored, summary, testBytes,
+  createUploadUrl,
+  head,
+  INTEROP_8,
+  interimWhere,
+  jsonBody,
+  openRequest,
+  patch,
+  rawRequest,
+  sha256,
+  stored,
+  summary,
+  testBytes,
   writeBody,
 } from '../../server/test-client'
 
@@ -56,11 +67,17 @@ describe('malformed headers', () => {
     const srv = (server = await startReferenceServer())
     const url = await createUploadUrl(srv.endpoint)
     const noOffset = await rawRequest({
-      method: 'PATCH', url, body: 'abc', headers: { ...INTEROP_8, 'Upload-Complete': '?0', 'Content-Type': 'application/partial-upload', 'Content-Length': 3 },
+      method: 'PATCH',
+      url,
+      body: 'abc',
+      headers: { ...INTEROP_8, 'Upload-Complete': '?0', 'Content-Type': 'application/partial-upload', 'Content-Length': 3 },
     })
     expect(noOffset.status).toBe(400)
     const noComplete = await rawRequest({
-      method: 'PATCH', url, body: 'abc', headers: { ...INTEROP_8, 'Upload-Offset': 0, 'Content-Type': 'application/partial-upload', 'Content-Length': 3 },
+      method: 'PATCH',
+      url,
+      body: 'abc',
+      headers: { ...INTEROP_8, 'Upload-Offset': 0, 'Content-Type': 'application/partial-upload', 'Content-Length': 3 },
     })
     expect(noComplete.status).toBe(400)
     expect(jsonBody(noComplete).field).toBe('Upload-Complete')
@@ -71,7 +88,10 @@ describe('malformed headers', () => {
     const url = await createUploadUrl(srv.endpoint)
     expect((await patch(url, 0, 'abc', false, { 'Upload-Complete': value })).status).toBe(400)
     const creation = await rawRequest({
-      method: 'POST', url: srv.endpoint, headers: { ...INTEROP_8, 'Upload-Complete': value, 'Content-Length': 3 }, body: 'abc',
+      method: 'POST',
+      url: srv.endpoint,
+      headers: { ...INTEROP_8, 'Upload-Complete': value, 'Content-Length': 3 },
+      body: 'abc',
     })
     expect(creation.status).toBe(400)
     expect(creation.interim).toEqual([])
@@ -83,7 +103,10 @@ describe('malformed headers', () => {
     const malformed = await rawRequest({ method: 'POST', url: srv.endpoint, headers: { ...INTEROP_8, 'Upload-Complete': '?0', 'Upload-Length': '-5' } })
     expect(malformed.status).toBe(400)
     const conflicting = await rawRequest({
-      method: 'POST', url: srv.endpoint, headers: { ...INTEROP_8, 'Upload-Complete': '?1', 'Upload-Length': 4, 'Content-Length': 3 }, body: 'abc',
+      method: 'POST',
+      url: srv.endpoint,
+      headers: { ...INTEROP_8, 'Upload-Complete': '?1', 'Upload-Length': 4, 'Content-Length': 3 },
+      body: 'abc',
     })
     expect(conflicting.status).toBe(400)
     expect(jsonBody(conflicting).type).toBe(PROBLEM_TYPES.inconsistentLength)

@@ -90,7 +90,13 @@ describe('cli', () => {
     const huge = await rawRequest({
       method: 'POST',
       url: endpoint,
-      headers: { 'Upload-Complete': '?0', 'Upload-Length': 888 * 1024 ** 4, 'Upload-Draft-Interop-Version': '8', 'Content-Length': 0, Origin: 'http://evil.example' },
+      headers: {
+        'Upload-Complete': '?0',
+        'Upload-Length': 888 * 1024 ** 4,
+        'Upload-Draft-Interop-Version': '8',
+        'Content-Length': 0,
+        Origin: 'http://evil.example',
+      },
     })
     expect(huge.status).toBe(413)
     expect(huge.headers['access-control-allow-origin']).toBeUndefined()
@@ -100,9 +106,21 @@ describe('cli', () => {
 
   it('with --cors-origin and --control lets that origin (only) use CORS and the control routes', async () => {
     dir = await mkdtemp(join(tmpdir(), 'reference-cli-'))
-    const proc = (child = startCli(['--dir', join(dir, 'uploads'), '--cors-origin', 'http://demo.example,http://other.example', '--control', '--max-uploads', '1']))
+    const proc = (child = startCli([
+      '--dir',
+      join(dir, 'uploads'),
+      '--cors-origin',
+      'http://demo.example,http://other.example',
+      '--control',
+      '--max-uploads',
+      '1',
+    ]))
     const endpoint = /listening on (\S+\/uploads) /.exec(await firstLine(proc))?.[1] ?? ''
-    const created = await rawRequest({ method: 'POST', url: endpoint, headers: { 'Upload-Complete': '?0', 'Content-Length': 0, Origin: 'http://demo.example' } })
+    const created = await rawRequest({
+      method: 'POST',
+      url: endpoint,
+      headers: { 'Upload-Complete': '?0', 'Content-Length': 0, Origin: 'http://demo.example' },
+    })
     expect(created.status).toBe(201)
     expect(created.headers['access-control-allow-origin']).toBe('http://demo.example')
     expect(created.headers['access-control-allow-credentials']).toBeUndefined()

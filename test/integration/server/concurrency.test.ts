@@ -1,7 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startReferenceServer, type ReferenceServer } from '../../server/index'
 import {
-  createUploadUrl, head, INTEROP_8, interimWhere, openRequest, patch, rawRequest, sha256, testBytes, writeBody, type OpenRequest,
+  createUploadUrl,
+  head,
+  INTEROP_8,
+  interimWhere,
+  openRequest,
+  patch,
+  rawRequest,
+  sha256,
+  testBytes,
+  writeBody,
+  type OpenRequest,
 } from '../../server/test-client'
 
 let server: ReferenceServer | undefined

@@ -2,7 +2,17 @@ import { Agent, request } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startReferenceServer, type ReferenceServer } from '../../server/index'
 import {
-  createEmpty, head, INTEROP_8, jsonBody, openRequest, patch, rawRequest, sha256, testBytes, writeBody, type RawResponse,
+  createEmpty,
+  head,
+  INTEROP_8,
+  jsonBody,
+  openRequest,
+  patch,
+  rawRequest,
+  sha256,
+  testBytes,
+  writeBody,
+  type RawResponse,
 } from '../../server/test-client'
 
 let server: ReferenceServer | undefined
@@ -113,7 +123,10 @@ describe('upload creation', () => {
     const srv = (server = await startReferenceServer())
     const body = testBytes(9000, 4)
     const created = await rawRequest({
-      method: 'POST', url: srv.endpoint, headers: { ...INTEROP_8, 'Upload-Complete': '?0', 'Content-Length': 4000 }, body: body.subarray(0, 4000),
+      method: 'POST',
+      url: srv.endpoint,
+      headers: { ...INTEROP_8, 'Upload-Complete': '?0', 'Content-Length': 4000 },
+      body: body.subarray(0, 4000),
     })
     expect(created.status).toBe(201)
     expect(created.headers['upload-offset']).toBe('4000')
@@ -130,7 +143,11 @@ describe('upload creation', () => {
     const srv = (server = await startReferenceServer())
     const body = testBytes(300_000, 5)
     const response = await rawRequest({
-      method: 'POST', url: srv.endpoint, headers: { ...INTEROP_8, 'Upload-Complete': '?1' }, body, chunkSize: 50_000,
+      method: 'POST',
+      url: srv.endpoint,
+      headers: { ...INTEROP_8, 'Upload-Complete': '?1' },
+      body,
+      chunkSize: 50_000,
     })
     expect(response.status).toBe(201)
     await expectStored(srv, srv.uploadIdFromUrl(response.headers.location ?? ''), body)
@@ -161,18 +178,25 @@ describe('upload creation', () => {
   it('keeps the connection usable after a 104 (keep-alive)', async () => {
     const srv = (server = await startReferenceServer())
     const agent = new Agent({ keepAlive: true, maxSockets: 1 })
-    const send = (body: Buffer): Promise<RawResponse & { reused: boolean }> => new Promise((resolve, reject) => {
-      const req = request(srv.endpoint, { method: 'POST', agent, headers: creationHeaders(body.length) })
-      req.on('error', reject)
-      req.on('response', (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('end', () => resolve({
-          status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString(), interim: [], reused: req.reusedSocket,
-        }))
+    const send = (body: Buffer): Promise<RawResponse & { reused: boolean }> =>
+      new Promise((resolve, reject) => {
+        const req = request(srv.endpoint, { method: 'POST', agent, headers: creationHeaders(body.length) })
+        req.on('error', reject)
+        req.on('response', (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (chunk: Buffer) => chunks.push(chunk))
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString(),
+              interim: [],
+              reused: req.reusedSocket,
+            }),
+          )
+        })
+        req.end(body)
       })
-      req.end(body)
-    })
     try {
       const first = await send(testBytes(100, 1))
       const second = await send(testBytes(200, 2))

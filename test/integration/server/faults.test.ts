@@ -3,7 +3,18 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { startReferenceServer, type ReferenceServer } from '../../server/index'
 import {
-  createUploadUrl, head, INTEROP_8, jsonBody, nextRequest, openRequest, patch, rawRequest, sha256, stored, summary, testBytes,
+  createUploadUrl,
+  head,
+  INTEROP_8,
+  jsonBody,
+  nextRequest,
+  openRequest,
+  patch,
+  rawRequest,
+  sha256,
+  stored,
+  summary,
+  testBytes,
   writeBody,
 } from '../../server/test-client'
 
@@ -138,7 +149,9 @@ describe('stall fault', () => {
     const body = testBytes(1000)
     const started = nextRequest(srv.events, 'append')
     const open = openRequest({
-      method: 'PATCH', url, headers: { ...INTEROP_8, 'Upload-Offset': 0, 'Upload-Complete': '?1', 'Content-Type': 'application/partial-upload', 'Content-Length': 1000 },
+      method: 'PATCH',
+      url,
+      headers: { ...INTEROP_8, 'Upload-Offset': 0, 'Upload-Complete': '?1', 'Content-Type': 'application/partial-upload', 'Content-Length': 1000 },
     })
     void writeBody(open.req, body).catch(() => undefined)
     await started
@@ -210,7 +223,9 @@ describe('expire, forget, restart', () => {
     const body = testBytes(80_000, 24)
     const url = await createUploadUrl(srv.endpoint, { 'Upload-Length': body.length })
     const open = openRequest({
-      method: 'PATCH', url, headers: { ...INTEROP_8, 'Upload-Offset': 0, 'Upload-Complete': '?1', 'Content-Type': 'application/partial-upload', 'Content-Length': body.length },
+      method: 'PATCH',
+      url,
+      headers: { ...INTEROP_8, 'Upload-Offset': 0, 'Upload-Complete': '?1', 'Content-Type': 'application/partial-upload', 'Content-Length': body.length },
     })
     await writeBody(open.req, body.subarray(0, 30_000))
     expect((await open.firstInterim).headers['upload-offset']).toBe('30000')

@@ -8,9 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Upload } from '../../../src/node'
 import { startReferenceServer, type ReferenceServer } from '../../server/index'
-import {
-  createEmpty, createUploadUrl, INTEROP_8, openRequest, patch, rawRequest, sha256, testBytes,
-} from '../../server/test-client'
+import { createEmpty, createUploadUrl, INTEROP_8, openRequest, patch, rawRequest, sha256, testBytes } from '../../server/test-client'
 import { startCuttingProxy, type CuttingProxy } from '../../support/cutting-proxy'
 import { randomData, tempDir, writeTestFile } from '../../support/files'
 

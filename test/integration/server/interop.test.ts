@@ -19,10 +19,15 @@ function completion(version: number, complete: boolean): Record<string, string> 
 
 function append(url: string, version: number, offset: number, body: Buffer, headers: Record<string, string> = {}, complete = false): Promise<RawResponse> {
   return rawRequest({
-    method: 'PATCH', url, body,
+    method: 'PATCH',
+    url,
+    body,
     headers: {
-      'Upload-Draft-Interop-Version': String(version), 'Upload-Offset': offset, 'Content-Length': body.length,
-      ...completion(version, complete), ...headers,
+      'Upload-Draft-Interop-Version': String(version),
+      'Upload-Offset': offset,
+      'Content-Length': body.length,
+      ...completion(version, complete),
+      ...headers,
     },
   })
 }
@@ -36,7 +41,10 @@ describe('interop versions', () => {
     const typed = { 'Content-Type': 'application/partial-upload' }
     const body = testBytes(2000, version)
     const created = await rawRequest({
-      method: 'POST', url: srv.endpoint, body: body.subarray(0, 1000), waitForInterim: true,
+      method: 'POST',
+      url: srv.endpoint,
+      body: body.subarray(0, 1000),
+      waitForInterim: true,
       headers: { ...headers, ...completion(version, false), 'Upload-Length': 2000, 'Content-Length': 1000 },
     })
     expect(created.status).toBe(201)
@@ -81,7 +89,11 @@ describe('interop versions', () => {
     const v3 = { 'Upload-Draft-Interop-Version': '3' }
     const wrongField = await rawRequest({ method: 'POST', url: srv.endpoint, headers: { ...v3, 'Upload-Complete': '?0', 'Content-Length': 0 } })
     expect([wrongField.status, JSON.parse(wrongField.body).field]).toEqual([400, 'Upload-Incomplete'])
-    const created = await rawRequest({ method: 'POST', url: srv.endpoint, headers: { ...v3, 'Upload-Incomplete': '?1', 'Upload-Length': 6, 'Content-Length': 0 } })
+    const created = await rawRequest({
+      method: 'POST',
+      url: srv.endpoint,
+      headers: { ...v3, 'Upload-Incomplete': '?1', 'Upload-Length': 6, 'Content-Length': 0 },
+    })
     expect([created.status, created.headers['upload-complete'], created.headers['upload-incomplete']]).toEqual([201, undefined, undefined])
     const url = created.headers.location ?? ''
     const part = await append(url, 3, 0, Buffer.from('abc'))
@@ -111,7 +123,10 @@ describe('interop versions', () => {
     const srv = (server = await startReferenceServer())
     const body = testBytes(500)
     const created = await rawRequest({
-      method: 'POST', url: srv.endpoint, body, headers: { 'Upload-Draft-Interop-Version': '6', 'Upload-Complete': '?1', 'Content-Length': 500 },
+      method: 'POST',
+      url: srv.endpoint,
+      body,
+      headers: { 'Upload-Draft-Interop-Version': '6', 'Upload-Complete': '?1', 'Content-Length': 500 },
     })
     expect([created.status, created.headers['upload-offset'], created.body]).toEqual([201, '500', ''])
     expect(created.headers).not.toHaveProperty('upload-complete')
@@ -134,9 +149,13 @@ describe('interop versions', () => {
     expect(created.interim).toEqual([])
     expect(created.headers['upload-limit']).toBe('max-age=60')
     const url = created.headers.location ?? ''
-    const unversioned = (headers: Record<string, string>) => rawRequest({
-      method: 'PATCH', url, body, headers: { 'Upload-Offset': 100, 'Upload-Complete': '?0', 'Content-Length': 100, ...headers },
-    })
+    const unversioned = (headers: Record<string, string>) =>
+      rawRequest({
+        method: 'PATCH',
+        url,
+        body,
+        headers: { 'Upload-Offset': 100, 'Upload-Complete': '?0', 'Content-Length': 100, ...headers },
+      })
     expect((await unversioned({})).status).toBe(415)
     const typed = await unversioned({ 'Content-Type': 'application/partial-upload' })
     expect(typed.status).toBe(204)
@@ -148,7 +167,10 @@ describe('interop versions', () => {
     const srv = (server = await startReferenceServer())
     for (const value of ['9', '2', 'abc', '8.0', '-8']) {
       const response = await rawRequest({
-        method: 'POST', url: srv.endpoint, headers: { 'Upload-Draft-Interop-Version': value, 'Upload-Complete': '?1', 'Content-Length': 3 }, body: 'abc',
+        method: 'POST',
+        url: srv.endpoint,
+        headers: { 'Upload-Draft-Interop-Version': value, 'Upload-Complete': '?1', 'Content-Length': 3 },
+        body: 'abc',
       })
       expect([response.status, response.body, response.headers['tus-resumable']], value).toEqual([412, TUSD_412_BODY, '1.0.0'])
       expect(response.interim).toEqual([])

@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startReferenceServer, type ReferenceServer } from '../../server/index'
-import {
-  createEmpty, createUploadUrl, head, INTEROP_8, jsonBody, patch, rawRequest, sha256, testBytes,
-} from '../../server/test-client'
+import { createEmpty, createUploadUrl, head, INTEROP_8, jsonBody, patch, rawRequest, sha256, testBytes } from '../../server/test-client'
 
 let server: ReferenceServer | undefined
 afterEach(async () => {
@@ -18,7 +16,10 @@ describe('max-size', () => {
     expect(declared.headers['upload-limit']).toBe('max-size=1000')
     const body = testBytes(1500)
     const complete = await rawRequest({
-      method: 'POST', url: srv.endpoint, headers: { ...INTEROP_8, 'Upload-Complete': '?1', 'Content-Length': body.length }, body,
+      method: 'POST',
+      url: srv.endpoint,
+      headers: { ...INTEROP_8, 'Upload-Complete': '?1', 'Content-Length': body.length },
+      body,
     })
     expect(complete.status).toBe(413)
     expect(complete.interim).toEqual([])
@@ -38,7 +39,11 @@ describe('max-size', () => {
   it('stops a chunked creation at max-size and deactivates the upload', async () => {
     const srv = (server = await startReferenceServer({ limits: { maxSize: 1000 } }))
     const response = await rawRequest({
-      method: 'POST', url: srv.endpoint, headers: { ...INTEROP_8, 'Upload-Complete': '?1' }, body: testBytes(3000), chunkSize: 500,
+      method: 'POST',
+      url: srv.endpoint,
+      headers: { ...INTEROP_8, 'Upload-Complete': '?1' },
+      body: testBytes(3000),
+      chunkSize: 500,
     })
     expect(response.status).toBe(413)
     const location = response.interim[0]?.headers.location ?? ''
@@ -62,7 +67,10 @@ describe('max-append-size', () => {
     const body = testBytes(250, 2)
     const url = await createUploadUrl(srv.endpoint)
     const response = await rawRequest({
-      method: 'PATCH', url, body, chunkSize: 40,
+      method: 'PATCH',
+      url,
+      body,
+      chunkSize: 40,
       headers: { ...INTEROP_8, 'Upload-Offset': 0, 'Upload-Complete': '?1', 'Content-Type': 'application/partial-upload' },
     })
     expect(response.status).toBe(413)
@@ -76,7 +84,10 @@ describe('max-append-size', () => {
   it('applies to creation requests too', async () => {
     const srv = (server = await startReferenceServer({ limits: { maxAppendSize: 10 } }))
     const response = await rawRequest({
-      method: 'POST', url: srv.endpoint, headers: { ...INTEROP_8, 'Upload-Complete': '?0', 'Content-Length': 11 }, body: testBytes(11),
+      method: 'POST',
+      url: srv.endpoint,
+      headers: { ...INTEROP_8, 'Upload-Complete': '?0', 'Content-Length': 11 },
+      body: testBytes(11),
     })
     expect(response.status).toBe(413)
     expect(await srv.uploads()).toEqual([])
@@ -101,7 +112,10 @@ describe('min-append-size', () => {
   it('refuses a short non-empty ?0 creation', async () => {
     const srv = (server = await startReferenceServer({ limits: { minAppendSize: 100 } }))
     const response = await rawRequest({
-      method: 'POST', url: srv.endpoint, headers: { ...INTEROP_8, 'Upload-Complete': '?0', 'Content-Length': 10 }, body: testBytes(10),
+      method: 'POST',
+      url: srv.endpoint,
+      headers: { ...INTEROP_8, 'Upload-Complete': '?0', 'Content-Length': 10 },
+      body: testBytes(10),
     })
     expect(response.status).toBe(413)
     expect(await srv.uploads()).toEqual([])
@@ -114,7 +128,10 @@ describe('max-age', () => {
     const srv = (server = await startReferenceServer({ limits: { maxAge: 60 }, now: () => now }))
     const body = testBytes(10)
     const open = await rawRequest({
-      method: 'POST', url: srv.endpoint, headers: { ...INTEROP_8, 'Upload-Complete': '?0', 'Content-Length': 10 }, body,
+      method: 'POST',
+      url: srv.endpoint,
+      headers: { ...INTEROP_8, 'Upload-Complete': '?0', 'Content-Length': 10 },
+      body,
     })
     expect(open.interim[0]?.headers['upload-limit']).toBe('max-age=60')
     expect(open.headers['upload-limit']).toBe('max-age=60')
@@ -142,7 +159,10 @@ describe('min-size', () => {
     expect(careful.headers['upload-limit']).toBe('min-size=1000')
     const body = testBytes(500)
     const small = await rawRequest({
-      method: 'POST', url: srv.endpoint, headers: { ...INTEROP_8, 'Upload-Complete': '?1', 'Content-Length': 500 }, body,
+      method: 'POST',
+      url: srv.endpoint,
+      headers: { ...INTEROP_8, 'Upload-Complete': '?1', 'Content-Length': 500 },
+      body,
     })
     expect(small.status).toBe(201)
     expect(small.interim).toEqual([])

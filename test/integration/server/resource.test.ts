@@ -1,9 +1,7 @@
 import { request } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CORS_EXPOSED_HEADERS, PROBLEM_TYPES, startReferenceServer, type ReferenceServer } from '../../server/index'
-import {
-  createEmpty, createUploadUrl, head, INTEROP_8, jsonBody, patch, rawRequest, sha256, stored, summary, testBytes,
-} from '../../server/test-client'
+import { createEmpty, createUploadUrl, head, INTEROP_8, jsonBody, patch, rawRequest, sha256, stored, summary, testBytes } from '../../server/test-client'
 
 let server: ReferenceServer | undefined
 afterEach(async () => {
@@ -47,8 +45,15 @@ describe('offset retrieval', () => {
 
   it('answers 404 for an unknown upload and for ids that are not upload ids', async () => {
     const srv = (server = await startReferenceServer())
-    for (const path of ['/uploads/0123456789abcdef0123456789abcdef', '/uploads/..%2F..%2Fetc%2Fpasswd', '/uploads/../../etc/passwd',
-      '/uploads/0123456789ABCDEF0123456789ABCDEF', '/uploads/%2e%2e', '/uploads/', '/elsewhere']) {
+    for (const path of [
+      '/uploads/0123456789abcdef0123456789abcdef',
+      '/uploads/..%2F..%2Fetc%2Fpasswd',
+      '/uploads/../../etc/passwd',
+      '/uploads/0123456789ABCDEF0123456789ABCDEF',
+      '/uploads/%2e%2e',
+      '/uploads/',
+      '/elsewhere',
+    ]) {
       const response = await rawRequest({ method: 'GET', url: srv.url + path, headers: INTEROP_8 })
       expect(response.status, path).toBe(404)
     }
@@ -102,7 +107,10 @@ describe('append', () => {
     const srv = (server = await startReferenceServer())
     const url = await createUploadUrl(srv.endpoint, { 'Upload-Length': 4 })
     const response = await rawRequest({
-      method: 'PATCH', url, body: 'abcdef', chunkSize: 3,
+      method: 'PATCH',
+      url,
+      body: 'abcdef',
+      chunkSize: 3,
       headers: { ...INTEROP_8, 'Upload-Offset': 0, 'Upload-Complete': '?0', 'Content-Type': 'application/partial-upload' },
     })
     expect(response.status).toBe(400)
@@ -203,7 +211,18 @@ describe('OPTIONS and CORS', () => {
     const srv = (server = await startReferenceServer())
     const response = await rawRequest({ method: 'OPTIONS', url: srv.endpoint, headers: { Origin: 'http://a', 'Access-Control-Request-Method': 'POST' } })
     const allowed = response.headers['access-control-allow-headers'] ?? ''
-    for (const name of ['Upload-Offset', 'Upload-Complete', 'Upload-Incomplete', 'Upload-Length', 'Upload-Draft-Interop-Version', 'Content-Type', 'Content-Disposition', 'Authorization', 'Tus-Resumable', 'Upload-Metadata']) {
+    for (const name of [
+      'Upload-Offset',
+      'Upload-Complete',
+      'Upload-Incomplete',
+      'Upload-Length',
+      'Upload-Draft-Interop-Version',
+      'Content-Type',
+      'Content-Disposition',
+      'Authorization',
+      'Tus-Resumable',
+      'Upload-Metadata',
+    ]) {
       expect(allowed).toContain(name)
     }
   })
