@@ -39,7 +39,10 @@ export function runNodeJob(client: string, job: NodeJob, timeoutMs: number, prof
     child.stdout.on('data', (text: string) => (output += text))
     child.once('error', (error) => finish({ ok: false, error: `could not start the client: ${error.message}` }))
     child.once('close', (code) => {
-      const result = output.split('\n').map(parseResult).find((line) => line !== undefined)
+      const result = output
+        .split('\n')
+        .map(parseResult)
+        .find((line) => line !== undefined)
       finish(result ?? { ok: false, error: `the client exited with ${code ?? 'a signal'} and no result` })
     })
   })

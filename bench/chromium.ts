@@ -18,7 +18,14 @@ import { summarize, type RunResult, type ThroughputRow } from './results'
 import type { BenchServers } from './servers'
 
 /** The flags of the browser tests: keep Chromium off networks it cannot reach. */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
 
 const ROOT = resolve(import.meta.dirname, '..')
 
@@ -117,7 +124,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 function errorText(error: unknown): string {
-  return error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error)
+  return error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error)
 }
 
 interface Target {

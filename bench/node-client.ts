@@ -36,7 +36,10 @@ async function uploadRaw(job: NodeJob): Promise<string> {
 async function uploadOurs(job: NodeJob): Promise<string> {
   const protocol = job.config.protocol === 'tus' ? 'tus' : 'ietf'
   const { chunkSize } = job.config
-  const upload = new Upload(job.file, chunkSize === 'default' ? { endpoint: job.endpoint } : { endpoint: job.endpoint, protocol, chunkSize: chunkSize ?? Infinity })
+  const upload = new Upload(
+    job.file,
+    chunkSize === 'default' ? { endpoint: job.endpoint } : { endpoint: job.endpoint, protocol, chunkSize: chunkSize ?? Infinity },
+  )
   const { url } = await upload.start()
   return url
 }

@@ -31,7 +31,14 @@ export function jobTimeoutMs(size: number): number {
 }
 
 /** Uploads `file` once with `config` in a client process and checks what the server stored. */
-export async function runNodeUpload(servers: BenchServers, client: string, config: UploadConfig, file: DataFile, run: number, cpuProfileDir?: string): Promise<RunResult> {
+export async function runNodeUpload(
+  servers: BenchServers,
+  client: string,
+  config: UploadConfig,
+  file: DataFile,
+  run: number,
+  cpuProfileDir?: string,
+): Promise<RunResult> {
   const endpoint = servers.endpoint(config.protocol)
   const profile = cpuProfileDir === undefined ? undefined : { dir: cpuProfileDir, name: `${config.id}-${file.size / MiB}m-run${run}` }
   const result = await runNodeJob(client, { config, endpoint, file: file.path, size: file.size }, jobTimeoutMs(file.size), profile)

@@ -83,7 +83,8 @@ export function parseOptions(argv: readonly string[], root: string): BenchOption
     cpuProfileDir: given.has('cpu-prof') ? resolve(given.get('cpu-prof') ?? '.') : undefined,
   }
   for (const name of given.keys()) {
-    if (!['smoke', 'runs', 'runs-largest', 'sizes', 'waste-size', 'cuts', 'seed', 'out', 'only', 'cpu-prof', 'storage'].includes(name)) throw new TypeError(`unknown option --${name}\n${USAGE}`)
+    if (!['smoke', 'runs', 'runs-largest', 'sizes', 'waste-size', 'cuts', 'seed', 'out', 'only', 'cpu-prof', 'storage'].includes(name))
+      throw new TypeError(`unknown option --${name}\n${USAGE}`)
   }
   return options
 }

@@ -44,7 +44,10 @@ export function canReadProc(): boolean {
 
 /** CPU seconds (user + system) used so far by every living descendant of `root`. */
 export function descendantCpuSeconds(root = process.pid): number {
-  const stats = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(readStat).filter((stat) => stat !== undefined)
+  const stats = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(readStat)
+    .filter((stat) => stat !== undefined)
   const children = new Map<number, ProcStat[]>()
   for (const stat of stats) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat])
   let ticks = 0

@@ -53,7 +53,11 @@ export function recordReference(server: ReferenceServer, plan: CutPlan): Referen
     const cutAfter = plan.cutAfter(offset, length)
     // The 'request' event comes before the server claims faults for the request: this one takes it.
     if (cutAfter !== undefined) {
-      server.faults.add({ type: 'destroy', afterBytes: cutAfter, match: { kind: event.kind, ...(event.uploadId === undefined ? {} : { uploadId: event.uploadId }) } })
+      server.faults.add({
+        type: 'destroy',
+        afterBytes: cutAfter,
+        match: { kind: event.kind, ...(event.uploadId === undefined ? {} : { uploadId: event.uploadId }) },
+      })
     }
     current = bodyRequest(offset, length, cutAfter)
     requests.push(current)

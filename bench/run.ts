@@ -83,16 +83,41 @@ async function runSections(options: BenchOptions, work: string, results: BenchRe
   const configs = throughputMatrix(withOursTus)
   try {
     if (sections.has('node')) {
-      results.throughput.push(...(await runNodeThroughput(servers, { client, configs, sizesMiB: options.sizesMiB, runsFor: (size) => runsFor(options, size), files, log, ...(options.cpuProfileDir === undefined ? {} : { cpuProfileDir: options.cpuProfileDir }) })))
+      results.throughput.push(
+        ...(await runNodeThroughput(servers, {
+          client,
+          configs,
+          sizesMiB: options.sizesMiB,
+          runsFor: (size) => runsFor(options, size),
+          files,
+          log,
+          ...(options.cpuProfileDir === undefined ? {} : { cpuProfileDir: options.cpuProfileDir }),
+        })),
+      )
     }
     if (sections.has('chromium') && bundles) {
       const scriptTagDir = dirname(bundles.scriptTag.files[0] ?? '')
-      const outcome = await runChromiumThroughput(servers, { configs, sizesMiB: options.sizesMiB, runsFor: (size) => runsFor(options, size), seed: options.seed, scriptTagDir, log })
+      const outcome = await runChromiumThroughput(servers, {
+        configs,
+        sizesMiB: options.sizesMiB,
+        runsFor: (size) => runsFor(options, size),
+        seed: options.seed,
+        scriptTagDir,
+        log,
+      })
       results.throughput.push(...outcome.rows)
       results.machine.chromium = outcome.version
     }
     if (sections.has('waste')) {
-      results.waste = await runWaste(servers, { client, configs: wasteConfigs(withOursTus), size: options.wasteSizeMiB * MiB, cuts: options.cuts, seed: options.seed, files, log })
+      results.waste = await runWaste(servers, {
+        client,
+        configs: wasteConfigs(withOursTus),
+        size: options.wasteSizeMiB * MiB,
+        cuts: options.cuts,
+        seed: options.seed,
+        files,
+        log,
+      })
     }
   } finally {
     await servers.close()

@@ -55,8 +55,7 @@ export async function startBenchServers(storageDir: string): Promise<BenchServer
       const own = protocol === 'tus' ? tus.url : reference.url
       return origin === undefined ? endpoint : origin + endpoint.slice(own.length)
     },
-    verifyAndRemove: (protocol, url, size, sha256) =>
-      protocol === 'tus' ? verifyTus(tus, url, size, sha256) : verifyReference(reference, url, size, sha256),
+    verifyAndRemove: (protocol, url, size, sha256) => (protocol === 'tus' ? verifyTus(tus, url, size, sha256) : verifyReference(reference, url, size, sha256)),
     async close() {
       await tus.close()
       await reference.close()

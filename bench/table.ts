@@ -11,7 +11,10 @@ export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)))
   const numeric = header.map((_, column) => rows.every((row) => /^[-\d.,×%~ ]*$|^[-–]$|^[\d.]+ (MiB|KiB|B)$/.test(row[column] ?? '')))
   const line = (cells: string[]): string =>
-    cells.map((cell, column) => (numeric[column] ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd()
+    cells
+      .map((cell, column) => (numeric[column] ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd()
   const rule = widths.map((width) => '-'.repeat(width)).join('  ')
   return [line(header), rule, ...rows.map(line)].join('\n')
 }
@@ -75,7 +78,10 @@ function memoryTable(growth: readonly MemoryGrowth[]): string {
 
 function sizeTable(results: readonly SizeResult[]): string {
   const header = ['bundle', 'min bytes', 'min+gzip -9 bytes', 'how']
-  return formatTable(header, results.map((result) => [result.name, String(result.minBytes), String(result.gzipBytes), result.note]))
+  return formatTable(
+    header,
+    results.map((result) => [result.name, String(result.minBytes), String(result.gzipBytes), result.note]),
+  )
 }
 
 /** Every table, with headings, for stdout. */
@@ -88,10 +94,20 @@ export function renderResults(results: BenchResults): string {
   ]
   const busiest = Math.max(machine.loadAverage.start, machine.loadAverage.end ?? 0)
   if (busiest > machine.cpus) {
-    sections.push(`WARNING: the machine was busy (load average ${busiest.toFixed(1)} on ${machine.cpus} CPUs): every row competes with other work for the CPUs, so MiB/s (the ceiling too) and ratios are noise; rerun on a quiet machine`)
+    sections.push(
+      `WARNING: the machine was busy (load average ${busiest.toFixed(1)} on ${machine.cpus} CPUs): every row competes with other work for the CPUs, so MiB/s (the ceiling too) and ratios are noise; rerun on a quiet machine`,
+    )
   }
-  if (results.throughput.length > 0) sections.push('Throughput (median of runs; × ceiling = median of per-run ratios to the raw single request of the same run)', throughputTable(results.throughput))
-  if (results.waste.length > 0) sections.push(`Resume waste (Node, ${formatBytes(results.waste[0]?.size)}, ${options.cuts} forced disconnects at the same random positions, default retry policies)`, wasteTable(results.waste))
+  if (results.throughput.length > 0)
+    sections.push(
+      'Throughput (median of runs; × ceiling = median of per-run ratios to the raw single request of the same run)',
+      throughputTable(results.throughput),
+    )
+  if (results.waste.length > 0)
+    sections.push(
+      `Resume waste (Node, ${formatBytes(results.waste[0]?.size)}, ${options.cuts} forced disconnects at the same random positions, default retry policies)`,
+      wasteTable(results.waste),
+    )
   if (results.memory.length > 0) sections.push('Memory vs file size', memoryTable(results.memory))
   if (results.size.length > 0) sections.push('Size', sizeTable(results.size))
   if (results.skipped.length > 0) sections.push(`Skipped: ${results.skipped.join('; ')}`)

@@ -56,7 +56,16 @@ export async function measureWaste(servers: BenchServers, client: string, config
   const ms = performance.now() - started
   await observation.stop()
   const figures = wasteFigures(observation.requests)
-  const base = { config, size: file.size, plannedCuts: points, cuts: figures.cuts, bytesSent: figures.bytesSent, waste: figures.bytesSent / file.size, resumeDelaysMs: figures.resumeDelaysMs, ms }
+  const base = {
+    config,
+    size: file.size,
+    plannedCuts: points,
+    cuts: figures.cuts,
+    bytesSent: figures.bytesSent,
+    waste: figures.bytesSent / file.size,
+    resumeDelaysMs: figures.resumeDelaysMs,
+    ms,
+  }
   if (!result.ok) return { ...base, verified: false, error: result.error }
   const problem = await servers.verifyAndRemove(config.protocol, result.url, file.size, file.sha256)
   return { ...base, verified: problem === undefined, ...(problem === undefined ? {} : { error: problem }) }
@@ -72,7 +81,9 @@ export async function runWaste(servers: BenchServers, plan: WastePlan): Promise<
     results.push(result)
     const delays = result.resumeDelaysMs.map((ms) => ms.toFixed(0)).join(', ')
     const outcome = result.verified ? 'sha256 ok' : `FAILED: ${result.error ?? 'not verified'}`
-    plan.log(`[waste] ${config.label}: ${result.cuts}/${points.length} cuts, sent ${result.waste.toFixed(3)}× the file, resume delays [${delays}] ms, ${outcome}`)
+    plan.log(
+      `[waste] ${config.label}: ${result.cuts}/${points.length} cuts, sent ${result.waste.toFixed(3)}× the file, resume delays [${delays}] ms, ${outcome}`,
+    )
   }
   return results
 }
