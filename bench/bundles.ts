@@ -98,7 +98,9 @@ const quiet: InputOptions['onwarn'] = () => undefined
 async function buildScriptTag(dir: string): Promise<BuiltBundle> {
   const { input, output } = await scriptTagConfig()
   const out = join(dir, 'script-tag')
-  const plugins = (Array.isArray(input.plugins) ? input.plugins : []).filter(isPlugin).map((plugin) => (plugin.name === 'typescript' ? typescriptPlugin(out) : plugin))
+  const plugins = (Array.isArray(input.plugins) ? input.plugins : [])
+    .filter(isPlugin)
+    .map((plugin) => (plugin.name === 'typescript' ? typescriptPlugin(out) : plugin))
   const bundle = await rollup({ ...input, plugins, onwarn: quiet })
   const file = join(out, 'resumable-upload.min.js')
   await bundle.write({ ...output, file, sourcemap: false })
@@ -126,7 +128,14 @@ export async function buildApp(dir: string, name: string, code: string, external
   // allow-extension: the entry chunk may export internals to the tus chunk (no re-export facade).
   const bundle = await rollup({ input: '\0bench-app-entry', external, plugins, onwarn: quiet, preserveEntrySignatures: 'allow-extension' })
   // 'hidden': maps for the per-module breakdown, no sourceMappingURL comment in the measured code.
-  const { output } = await bundle.write({ dir: out, format: 'es', entryFileNames: 'app.js', chunkFileNames: '[name].js', sourcemap: 'hidden', plugins: [terser({ format: { comments: false } })] })
+  const { output } = await bundle.write({
+    dir: out,
+    format: 'es',
+    entryFileNames: 'app.js',
+    chunkFileNames: '[name].js',
+    sourcemap: 'hidden',
+    plugins: [terser({ format: { comments: false } })],
+  })
   await bundle.close()
   const built = output.filter((item): item is OutputChunk => item.type === 'chunk')
   const initial = initialChunks(built)

@@ -51,7 +51,11 @@ export async function measureSizes(bundles: Bundles): Promise<SizeResult[]> {
       `rollup + node-resolve (browser) + terser; what loads before the first byte is sent: ${names(first.map((chunk) => chunk.file))}`,
     ),
     await measureFiles('ours: + every on-demand chunk', bundles.oursApp.files, `+ ${names(later)} (tus, fetch, streams…), each gzipped`),
-    await measureFiles('ours: script-tag bundle resumable-upload.min.js', bundles.scriptTag.files, 'the IIFE build of rollup.config.mjs: the whole API, tus inlined'),
+    await measureFiles(
+      'ours: script-tag bundle resumable-upload.min.js',
+      bundles.scriptTag.files,
+      'the IIFE build of rollup.config.mjs: the whole API, tus inlined',
+    ),
     await measureFiles('tus-js-client: dist/tus.min.js', bundles.tusJsScriptTag.files, 'tus-js-client 4.3.1 browser bundle as published (UMD, whole API)'),
   ]
   return rows
@@ -89,7 +93,8 @@ export function renderBreakdown(title: string, rows: readonly ModuleSize[]): str
   const chunks = [...new Set(rows.map((row) => row.chunk))]
   for (const chunk of chunks) {
     const own = rows.filter((row) => row.chunk === chunk)
-    for (const row of own) lines.push(`${row.chunk.padEnd(16)} ${row.source.padEnd(44)} ${String(row.minBytes).padStart(7)} ${String(row.gzipShare).padStart(7)}`)
+    for (const row of own)
+      lines.push(`${row.chunk.padEnd(16)} ${row.source.padEnd(44)} ${String(row.minBytes).padStart(7)} ${String(row.gzipShare).padStart(7)}`)
     const sum = (key: 'minBytes' | 'gzipShare'): string => String(own.reduce((total, row) => total + row[key], 0)).padStart(7)
     lines.push(`${chunk.padEnd(16)} ${'= chunk total'.padEnd(44)} ${sum('minBytes')} ${sum('gzipShare')}`)
   }
@@ -102,7 +107,12 @@ async function main(): Promise<void> {
     const bundles = await buildBundles(dir)
     for (const row of await measureSizes(bundles)) console.log(`${row.name}: ${row.minBytes} min, ${row.gzipBytes} gzip -9 (${row.note})`)
     console.log()
-    console.log(renderBreakdown("app importing { Upload } (browser entry); '*' marks chunks loaded before the first byte", markFirst(bundles.oursApp, await moduleBreakdown(bundles.oursApp))))
+    console.log(
+      renderBreakdown(
+        "app importing { Upload } (browser entry); '*' marks chunks loaded before the first byte",
+        markFirst(bundles.oursApp, await moduleBreakdown(bundles.oursApp)),
+      ),
+    )
     console.log()
     console.log(renderBreakdown('app importing { useUpload } (React external)', markFirst(bundles.oursReact, await moduleBreakdown(bundles.oursReact))))
   } finally {
