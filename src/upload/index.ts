@@ -19,12 +19,11 @@ import { performEffect } from './effects'
 import type { UploadEnvironment } from './environment'
 import { FORGET_ON } from './rules'
 import { UploadSession, type Outcome } from './session'
+import { FINISHED } from './session-types'
 import { chunkSizing, resolveSettings, type Settings } from './settings'
 import { performStep } from './steps'
 
 export type { UploadEnvironment } from './environment'
-
-const FINISHED: ReadonlySet<UploadState> = new Set(['complete', 'failed', 'aborted'])
 
 /**
  * The upload orchestrator shared by the browser and Node entries; use `Upload` from

@@ -68,3 +68,6 @@ export interface Outcome {
 
 /** Where an upload stands: one offset (ietf, tus) or a set of parts (s3, azure). */
 export type UploadPosition = { kind: 'offset'; offset: number } | { kind: 'parts'; parts: PartsState }
+
+/** The states an upload ends in. */
+export const FINISHED: ReadonlySet<UploadState> = new Set(['complete', 'failed', 'aborted'])

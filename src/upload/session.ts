@@ -14,12 +14,10 @@ import type { HttpResponse, InterimResult, ProtocolResult, UploadLimits, UrlSour
 import { retryAfterDelay } from '../utils'
 import { answer } from './answers'
 import { SMALL_CREATION_BODY, checkOffset, outOfRetries, sizeAfter413 } from './rules'
-import type { Effect, Outcome, Sent, SessionConfig, Step, UploadPosition } from './session-types'
+import { FINISHED, type Effect, type Outcome, type Sent, type SessionConfig, type Step, type UploadPosition } from './session-types'
 import { DEFAULT_CHUNK_SIZE } from './settings'
 
 export type { Effect, Outcome, Sent, SessionConfig, Step, UploadPosition } from './session-types'
-
-const FINISHED: ReadonlySet<UploadState> = new Set(['complete', 'failed', 'aborted'])
 
 /** One upload's state machine: idle → creating → uploading ⇄ paused | retrying → complete | failed | aborted. */
 export class UploadSession {
