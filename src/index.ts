@@ -11,7 +11,7 @@
  */
 import { browserEnvironment } from './browser-environment'
 import type { UploadOptions } from './options'
-import { findPreviousRecords, restorable, type RestoreOptions } from './previous'
+import type { RestoreOptions } from './previous'
 import type { SourceInput } from './sources'
 import type { UploadRecord } from './types'
 import { BaseUpload } from './upload'
@@ -27,7 +27,8 @@ export class Upload extends BaseUpload<SourceInput> {
   }
 
   /** Stored records of unfinished uploads of this file to `options.endpoint` (from the store). */
-  static findPrevious(input: SourceInput, options: UploadOptions): Promise<UploadRecord[]> {
+  static async findPrevious(input: SourceInput, options: UploadOptions): Promise<UploadRecord[]> {
+    const { findPreviousRecords } = await import('./previous')
     return findPreviousRecords(input, options, browserEnvironment)
   }
 
@@ -37,6 +38,7 @@ export class Upload extends BaseUpload<SourceInput> {
    * Each keeps its stored endpoint and metadata; `options` supplies the rest (headers, store…).
    */
   static async restoreAll(options: RestoreOptions = {}): Promise<Upload[]> {
+    const { restorable } = await import('./previous')
     return (await restorable(options, browserEnvironment)).map((item) => new Upload(item.blob, item.options))
   }
 }

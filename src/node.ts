@@ -11,7 +11,7 @@
  */
 import { nodeEnvironment } from './node-environment'
 import type { UploadOptions } from './options'
-import { findPreviousRecords, restorable, type RestoreOptions } from './previous'
+import type { RestoreOptions } from './previous'
 import type { NodeSourceInput } from './sources/node'
 import type { UploadRecord } from './types'
 import { BaseUpload } from './upload'
@@ -27,7 +27,8 @@ export class Upload extends BaseUpload<NodeSourceInput> {
   }
 
   /** Stored records of unfinished uploads of this input to `options.endpoint` (from the store). */
-  static findPrevious(input: NodeSourceInput, options: UploadOptions): Promise<UploadRecord[]> {
+  static async findPrevious(input: NodeSourceInput, options: UploadOptions): Promise<UploadRecord[]> {
+    const { findPreviousRecords } = await import('./previous')
     return findPreviousRecords(input, options, nodeEnvironment)
   }
 
@@ -39,6 +40,7 @@ export class Upload extends BaseUpload<NodeSourceInput> {
    * Each keeps its stored endpoint and metadata; `options` supplies the rest.
    */
   static async restoreAll(options: RestoreOptions = {}): Promise<Upload[]> {
+    const { restorable } = await import('./previous')
     return (await restorable(options, nodeEnvironment)).map((item) => new Upload(item.blob, item.options))
   }
 }

@@ -254,6 +254,7 @@ describe('installed from the tarball', () => {
       'tus protocol': "'upload-defer-length'",
       'fetch transport': "redirect: 'manual'",
       'stream source': 'The stream could not be read.',
+      'findPrevious and restoreAll': 'function restorableRecords',
     }
     for (const [part, marker] of Object.entries(lazy)) {
       expect(
