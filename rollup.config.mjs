@@ -68,8 +68,9 @@ const fullySpecifiedDeclarations = () => ({
 
 /**
  * Keeps what the browser entry loads with `import()` in chunks of their own: the tus protocol
- * (`protocol: 'tus'`), the fetch transport (asked for, or no XHR) and the stream source (a
- * ReadableStream input). The entries also export these (`tusProtocol`, `fetchTransport`…), so by
+ * (`protocol: 'tus'`), the fetch transport (asked for, or no XHR), the stream source (a
+ * ReadableStream input), the memory store and its process lock (`store: 'memory'`, or the fallback
+ * of a failing store). The entries also export these (`tusProtocol`, `fetchTransport`…), so by
  * default rollup would
  * merge them into the chunk they share with Upload, turn each `import()` into a plain reference,
  * and every app would carry them. The code the browser entry needs without them goes to one
@@ -77,12 +78,12 @@ const fullySpecifiedDeclarations = () => ({
  * rollup puts them (never in the browser's chunks).
  */
 const lazyChunks = () => {
-  const lazy = /[\\/]src[\\/](?:protocols[\\/](tus)(?:-[a-z]+)?|transports[\\/](fetch)|sources[\\/](stream))\.ts$/
+  const lazy = /[\\/]src[\\/](?:protocols[\\/](tus)(?:-[a-z]+)?|transports[\\/](fetch)|sources[\\/](stream)|stores[\\/](memory|process-lock))\.ts$/
   const browserEntry = resolve('src/index.ts')
   let core
   return (id, { getModuleInfo }) => {
     const match = lazy.exec(id)
-    if (match) return match.slice(1).find(Boolean)
+    if (match) return match.slice(1).find(Boolean)?.replace('process-lock', 'memory')
     if (!core) {
       core = new Set()
       const visit = (moduleId) => {
@@ -96,6 +97,15 @@ const lazyChunks = () => {
     return core.has(id) && !id.includes('node_modules') ? 'upload' : undefined
   }
 }
+
+/**
+ * For the script-tag bundle, which inlines every `import()` anyway: the memory store without the
+ * wrapper that loads it on first use (src/stores/eager-memory.ts in place of lazy-memory.ts).
+ */
+const eagerMemoryStore = () => ({
+  name: 'eager-memory-store',
+  resolveId: (source) => (source.endsWith('/stores/lazy-memory') ? resolve('src/stores/eager-memory.ts') : null),
+})
 
 export default [
   {
@@ -116,7 +126,7 @@ export default [
   },
   {
     input: 'src/index.ts',
-    plugins: [nodeResolve({ browser: true }), typescript(typescriptOptions(false))],
+    plugins: [eagerMemoryStore(), nodeResolve({ browser: true }), typescript(typescriptOptions(false))],
     output: {
       file: 'dist/resumable-upload.min.js',
       format: 'iife',

@@ -9,7 +9,7 @@
 import { UploadError } from './errors'
 import { toSource, type SourceInput } from './sources'
 import { indexedDbStore } from './stores/indexeddb'
-import { sharedMemoryStore } from './stores/memory'
+import { lazyMemoryStore } from './stores/lazy-memory'
 import { xhrTransport } from './transports/xhr'
 import type { Transport } from './types'
 import type { UploadEnvironment } from './upload'
@@ -47,7 +47,7 @@ export const browserEnvironment: UploadEnvironment<SourceInput> = {
     if (option === false) return undefined
     if (typeof option === 'object') return option
     if (option === 'file') throw new TypeError("resumable-upload: the 'file' store exists only in Node")
-    return option === 'memory' ? sharedMemoryStore() : indexedDbStore()
+    return option === 'memory' ? lazyMemoryStore(true) : indexedDbStore()
   },
   baseUrl: () => globalThis.location?.href,
   offline(signal) {

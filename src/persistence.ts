@@ -7,7 +7,7 @@
 import { fingerprint as defaultFingerprint, type FingerprintFunction } from './fingerprint'
 import { UploadError } from './errors'
 import { acquireUploadLock } from './locks'
-import { memoryStore } from './stores/memory'
+import { lazyMemoryStore } from './stores/lazy-memory'
 import { parseRecord } from './stores/record'
 import { StoreError } from './stores/errors'
 import type { Protocol, RecordLock, Source, Store, UploadLimits, UploadRecord } from './types'
@@ -231,7 +231,7 @@ export class UploadPersistence {
   private storeFailed(cause: unknown): void {
     if (this.store && !this.usingFallback) {
       this.usingFallback = true
-      this.store = memoryStore()
+      this.store = lazyMemoryStore(false)
       this.warn({ code: 'store-unavailable', message: 'the upload store failed; the upload goes on with a memory store (not resumable after a reload)', cause })
     } else {
       this.store = undefined

@@ -14,7 +14,7 @@ import { parseRecord } from './record'
  * `put` of an invalid record rejects with a `corrupt` {@link StoreError}. Its `lock` is held
  * within the page or process, where its records live.
  */
-export function memoryStore(): Store {
+export function memoryStore(): Required<Store> {
   const records = new Map<string, UploadRecord>()
   return {
     lock: processLocks(),
@@ -45,10 +45,10 @@ function copy(record: UploadRecord): UploadRecord {
   return { ...record, metadata: { ...record.metadata } }
 }
 
-let shared: Store | undefined
+let shared: Required<Store> | undefined
 
 /** The memory store that `store: 'memory'` names: one per page or process, so later Uploads find earlier records. */
-export function sharedMemoryStore(): Store {
+export function sharedMemoryStore(): Required<Store> {
   shared ??= memoryStore()
   return shared
 }

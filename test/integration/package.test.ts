@@ -255,6 +255,7 @@ describe('installed from the tarball', () => {
       'fetch transport': "redirect: 'manual'",
       'stream source': 'The stream could not be read.',
       'findPrevious and restoreAll': 'function restorableRecords',
+      'memory store and process lock': 'Another upload is sending this file.',
     }
     for (const [part, marker] of Object.entries(lazy)) {
       expect(
