@@ -3,7 +3,6 @@
  * the same endpoint finds its earlier upload, and a different file never does.
  * @module
  */
-import { readChunk } from './sources/read'
 import type { Source } from './types'
 
 /** Bytes sampled at each end of the source when `sampleContent` is on: 64 KiB. */
@@ -61,6 +60,8 @@ export async function fingerprint(source: Source, options: FingerprintOptions): 
 
 /** The first and last SAMPLE_BYTES joined (the whole source when it is no larger than that). */
 async function sampleOf(source: Source, size: number): Promise<Uint8Array<ArrayBuffer>> {
+  // Loaded here: uploads without sampleContent or digests never read bytes into memory.
+  const { readChunk } = await import('./sources/read')
   const head = await readChunk(await source.slice(0, Math.min(SAMPLE_BYTES, size)))
   const tail = size > SAMPLE_BYTES ? await readChunk(await source.slice(size - SAMPLE_BYTES, size)) : new Uint8Array(0)
   const joined = new Uint8Array(head.length + tail.length)

@@ -3,7 +3,6 @@
  * so that protocols never read source bytes.
  * @module
  */
-import { readChunk } from '../sources/read'
 import type { DigestAlgorithm, HeaderMap, Protocol, RequestDescription, SourceChunk } from '../types'
 
 /**
@@ -13,7 +12,7 @@ import type { DigestAlgorithm, HeaderMap, Protocol, RequestDescription, SourceCh
 export async function digestHeaders(protocol: Protocol, request: RequestDescription, chunk: SourceChunk): Promise<{ headers: HeaderMap; chunk: SourceChunk }> {
   const algorithm = protocol.bodyDigest?.(request)
   if (algorithm === undefined || protocol.digestHeaders === undefined) return { headers: {}, chunk }
-  const bytes = await readChunk(chunk)
+  const bytes = await (await import('../sources/read')).readChunk(chunk)
   const digest = await digestOf(algorithm, bytes)
   const body = chunk.body instanceof Uint8Array || (typeof Blob !== 'undefined' && chunk.body instanceof Blob) ? chunk.body : bytes
   return { headers: protocol.digestHeaders(request, algorithm, digest), chunk: { ...chunk, body } }

@@ -256,6 +256,7 @@ describe('installed from the tarball', () => {
       'stream source': 'The stream could not be read.',
       'findPrevious and restoreAll': 'function restorableRecords',
       'memory store and process lock': 'Another upload is sending this file.',
+      'reading chunks into memory (sampleContent, digests)': 'Unsupported chunk body.',
     }
     for (const [part, marker] of Object.entries(lazy)) {
       expect(
