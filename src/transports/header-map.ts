@@ -4,18 +4,9 @@
  * @module
  */
 import type { HeaderMap } from '../types'
+import { addHeader } from './header-text'
 
-/**
- * Adds one header field to a map: lower-cases the name and joins a repeated field with `, `.
- * @param map the map to change
- * @param name field name, any case
- * @param value field value
- */
-export function addHeader(map: HeaderMap, name: string, value: string): void {
-  const key = name.toLowerCase()
-  const previous = map[key]
-  map[key] = previous === undefined ? value : `${previous}, ${value}`
-}
+export { addHeader, headersFromText } from './header-text'
 
 /**
  * Builds a header map from Node's `rawHeaders` (`[name, value, name, value, …]`), which keeps
@@ -25,20 +16,6 @@ export function addHeader(map: HeaderMap, name: string, value: string): void {
 export function headersFromRaw(raw: readonly string[]): HeaderMap {
   const map: HeaderMap = {}
   for (let i = 0; i + 1 < raw.length; i += 2) addHeader(map, raw[i] as string, raw[i + 1] as string)
-  return map
-}
-
-/**
- * Builds a header map from `XMLHttpRequest.getAllResponseHeaders()` text (`name: value` lines).
- * @param text the CRLF-separated header block
- */
-export function headersFromText(text: string): HeaderMap {
-  const map: HeaderMap = {}
-  for (const line of text.split(/\r?\n/)) {
-    const colon = line.indexOf(':')
-    if (colon <= 0) continue
-    addHeader(map, line.slice(0, colon).trim(), line.slice(colon + 1).trim())
-  }
   return map
 }
 

@@ -5,8 +5,7 @@
  */
 import { iterateStream } from './streams'
 
-/** Default cap on the response body text a transport keeps: 1 MiB. */
-export const DEFAULT_RESPONSE_BODY_LIMIT = 1024 * 1024
+export { DEFAULT_RESPONSE_BODY_LIMIT } from './body-limit'
 
 /**
  * Collects response bytes up to a cap, counts and drops the rest, then decodes them as UTF-8.

@@ -4,10 +4,10 @@
  * @module
  */
 import type { HttpResponse, RequestBody, SendOptions, Transport, TransportRequest } from '../types'
-import { headersFromText } from './header-map'
+import { headersFromText } from './header-text'
 import { redirectRefused, wasRedirected } from './redirects'
 import { collectToBlob, ownedBytes } from './request-body'
-import { DEFAULT_RESPONSE_BODY_LIMIT } from './response-text'
+import { DEFAULT_RESPONSE_BODY_LIMIT } from './body-limit'
 import { isAsyncIterable } from './streams'
 import { abortedError, networkError, onAbort } from './transport-errors'
 

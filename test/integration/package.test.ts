@@ -257,6 +257,8 @@ describe('installed from the tarball', () => {
       'findPrevious and restoreAll': 'function restorableRecords',
       'memory store and process lock': 'Another upload is sending this file.',
       'reading chunks into memory (sampleContent, digests)': 'Unsupported chunk body.',
+      'helpers only fetch uses': 'function readCappedText',
+      'header helpers only fetch uses': 'function headersFromFetch',
     }
     for (const [part, marker] of Object.entries(lazy)) {
       expect(
