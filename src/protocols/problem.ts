@@ -80,14 +80,6 @@ export function responseDetails(response: HttpResponse): ResponseDetails {
 function truncateUtf8(text: string, maxBytes: number): string {
   // Each UTF-16 code unit is at most 3 UTF-8 bytes: a short string needs no encoding.
   if (text.length * 3 <= maxBytes) return text
-  let bytes = 0
-  let end = 0
-  for (const char of text) {
-    const point = char.codePointAt(0) ?? 0
-    const size = point < 0x80 ? 1 : point < 0x800 ? 2 : point < 0x10000 ? 3 : 4
-    if (bytes + size > maxBytes) break
-    bytes += size
-    end += char.length
-  }
-  return text.slice(0, end)
+  // A streaming decode holds back a character the cut split, instead of decoding half of it.
+  return new TextDecoder().decode(new TextEncoder().encode(text).subarray(0, maxBytes), { stream: true })
 }
