@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { UploadError } from '../../src/errors'
 import { PartsSession } from '../../src/upload/parts-session'
 import { applyPartEvent, bytesDone, nextParts, partsOutcome, planParts, type Part, type PartsState } from '../../src/upload/parts'
+import { seededRandom } from '../support/files'
 
 describe('planParts', () => {
   it.each([
@@ -129,7 +130,7 @@ describe('random event orders (property)', () => {
 })
 
 function runSeed(seed: number): void {
-  const random = mulberry32(seed)
+  const random = seededRandom(seed)
   const partSize = 1 + Math.floor(random() * 8)
   const size = Math.floor(random() * 80)
   const concurrency = 1 + Math.floor(random() * 4)
@@ -174,17 +175,6 @@ function runSeed(seed: number): void {
 
 function start(state: PartsState, ...numbers: number[]): PartsState {
   return numbers.reduce((next, number) => applyPartEvent(next, { kind: 'started', number }), state)
-}
-
-/** A small seeded PRNG, so a failing seed replays. */
-function mulberry32(seed: number): () => number {
-  let a = seed + 0x9e3779b9
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 describe('PartsSession (the "set of parts in flight" position)', () => {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createRequestSizer, type RequestSizer } from '../../src/upload/request-size'
+import { seededRandom } from '../support/files'
 
 const MiB = 1024 * 1024
 const GiB = 1024 * MiB
@@ -47,21 +48,9 @@ function simulate(sizer: RequestSizer, link: Link, total: number): Simulated {
   return { sizes, durations, roundTripShare: (sizes.length * link.roundTripMs) / time }
 }
 
-/** Mulberry32: the same noise on every run, so a failure replays. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** A factor in [1 - spread, 1 + spread], uniform. */
 function noise(seed: number, spread: number): () => number {
-  const random = seeded(seed)
+  const random = seededRandom(seed)
   return () => 1 - spread + 2 * spread * random()
 }
 
@@ -272,7 +261,7 @@ describe('createRequestSizer over a simulated upload', () => {
   })
 
   it('always gives a valid size under random observations', () => {
-    const random = seeded(42)
+    const random = seededRandom(42)
     for (let run = 0; run < 200; run++) {
       const max = random() < 0.3 ? Infinity : Math.floor(random() * 600 * MiB) + 1
       const sizer = createRequestSizer({ initial: random() * 64 * MiB, max })

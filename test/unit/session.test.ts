@@ -10,6 +10,7 @@ import { UploadError } from '../../src/errors'
 import type { RequestSizer } from '../../src/upload/request-size'
 import { UploadSession, type Effect, type Outcome, type SessionConfig, type Step } from '../../src/upload/session'
 import type { HttpResponse, ProtocolResult } from '../../src/types'
+import { seededRandom } from '../support/files'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -348,7 +349,7 @@ describe('random event sequences (property)', () => {
 
 /** Drives a session like the Upload does, against a server that answers at random, and checks the invariants. */
 function drive(seed: number): string {
-  const random = mulberry32(seed)
+  const random = seededRandom(seed)
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)] as T
   const size = pick([0, 1, 1000, 70 * KiB, 3 * MiB])
   const maxRestarts = pick([0, 1, 3])
@@ -419,15 +420,5 @@ function answer(step: Step, session: UploadSession, random: () => number, size: 
     }
     case 'stopped':
       throw new Error('unreachable')
-  }
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed + 0x9e3779b9
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
