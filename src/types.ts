@@ -250,8 +250,16 @@ export interface Protocol {
   digestHeaders?(request: RequestDescription, algorithm: DigestAlgorithm, digest: Uint8Array): HeaderMap
   /** Reads a 1xx response seen while `request` was in flight. */
   interpretInterim(request: RequestDescription, response: InterimResponse): InterimResult
-  /** Reads the final response to `request`. */
-  interpret(kind: RequestKind, request: RequestDescription, response: HttpResponse): ProtocolResult
+  /**
+   * Reads the final response to `request`. It may answer with a promise: a protocol may load the
+   * code that reads responses lazily, after the first request is on its way (see `warm`).
+   */
+  interpret(kind: RequestKind, request: RequestDescription, response: HttpResponse): ProtocolResult | Promise<ProtocolResult>
+  /**
+   * Optional: starts loading what `interpret` needs, without waiting for it. The Upload calls it
+   * once the first request's body is on its way, so that code never delays the first byte.
+   */
+  warm?(): void
 }
 
 export type { RecordLock, Store, UploadRecord } from './store-types'

@@ -95,7 +95,8 @@ async function exchange(
     session.failed()
     throw error
   }
-  const outcome = session.receive(protocol.interpret(kind, request, response), response, Date.now() - started)
+  const ms = Date.now() - started
+  const outcome = session.receive(await protocol.interpret(kind, request, response), response, ms)
   ctx.apply(outcome)
   return outcome.done
 }
