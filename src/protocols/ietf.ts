@@ -88,7 +88,9 @@ export interface IetfProtocolOptions {
  * // { method: 'HEAD', url: …, headers: { 'upload-draft-interop-version': '8' }, body: null }
  * const result = protocol.interpret('offset', request, response) // { kind: 'offset', offset, … }
  */
-export function ietfProtocol(options: IetfProtocolOptions = {}): Protocol {
+export function ietfProtocol(
+  options: IetfProtocolOptions = {},
+): Protocol & { interpret(kind: RequestKind, request: RequestDescription, response: HttpResponse): ProtocolResult } {
   const interopVersion = options.interopVersion ?? IETF_INTEROP_VERSION
   if (!Number.isInteger(interopVersion) || interopVersion < 3 || interopVersion > SF_INTEGER_MAX) {
     throw new RangeError(`interopVersion must be an integer from 3: ${interopVersion}`)

@@ -75,6 +75,8 @@ export interface TusProtocolOptions {
 export interface TusProtocol extends Protocol {
   /** What the last successful discovery (OPTIONS) told; undefined before one. */
   readonly server: TusServerInfo | undefined
+  /** tus reads responses synchronously: the whole protocol is one lazy chunk already. */
+  interpret(kind: RequestKind, request: RequestDescription, response: HttpResponse): ProtocolResult
 }
 
 /**
