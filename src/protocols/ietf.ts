@@ -60,6 +60,12 @@ export const IETF_INTEROP_VERSION = 8
 
 export { PARTIAL_UPLOAD_TYPE, appendContentType }
 
+/** The IETF protocol object: `interpret` answers synchronously. */
+export interface IetfProtocol extends Protocol {
+  /** Reads the final response to `request`. */
+  interpret(kind: RequestKind, request: RequestDescription, response: HttpResponse): ProtocolResult
+}
+
 /** Options of {@link ietfProtocol}. */
 export interface IetfProtocolOptions {
   /**
@@ -88,9 +94,7 @@ export interface IetfProtocolOptions {
  * // { method: 'HEAD', url: …, headers: { 'upload-draft-interop-version': '8' }, body: null }
  * const result = protocol.interpret('offset', request, response) // { kind: 'offset', offset, … }
  */
-export function ietfProtocol(
-  options: IetfProtocolOptions = {},
-): Protocol & { interpret(kind: RequestKind, request: RequestDescription, response: HttpResponse): ProtocolResult } {
+export function ietfProtocol(options: IetfProtocolOptions = {}): IetfProtocol {
   const interopVersion = options.interopVersion ?? IETF_INTEROP_VERSION
   if (!Number.isInteger(interopVersion) || interopVersion < 3 || interopVersion > SF_INTEGER_MAX) {
     throw new RangeError(`interopVersion must be an integer from 3: ${interopVersion}`)
