@@ -239,6 +239,23 @@ describe('S3 test backend against s3rver', () => {
     expect([gone.status, gone.headers['access-control-allow-origin'], gone.headers['access-control-expose-headers']]).toEqual([404, ORIGIN, 'ETag'])
   })
 
+  it("s3rver's own preflight checks the URL's expiry (403); the gate answers preflights from the CORS rule alone, as S3 does", async () => {
+    const own = await startS3Server({ preflight: 's3rver' })
+    try {
+      const preflight = async (target: S3TestServer) => {
+        const file = describeFile('preflight.bin', 4)
+        const upload = protocol.readCreated(await createS3Backend(target).createMultipartUpload(file, signal))
+        const stale = await createS3Backend(target, { expiresIn: 1, signingDate: () => new Date(0) }).signPart(file, { ...upload, partNumber: 1, signal })
+        const answer = await fetch(stale.url, { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'PUT' } })
+        return [answer.status, answer.headers.get('access-control-allow-origin'), (await answer.text()).includes('Request has expired')]
+      }
+      expect(await preflight(own)).toEqual([403, '*', true])
+      expect(await preflight(server)).toEqual([200, '*', false])
+    } finally {
+      await own.stop()
+    }
+  })
+
   it('a bucket whose CORS rule does not expose ETag sends none to a browser origin; a rule for one origin names it', async () => {
     const hidden = await startS3Server({ exposeETag: false, corsOrigins: [ORIGIN] })
     try {

@@ -16,6 +16,9 @@
  * - Each finished part is `<dir>/<bucket>/._S3rver_uploads/<uploadId>/<partNumber>` plus
  *   `<partNumber>.md5` (hex, written once the part's body ended), and a `key` file.
  * - Error answers keep the CORS headers (s3rver's own error handler keeps `access-control-*`).
+ * - s3rver authenticates CORS preflights: the `OPTIONS` of an expired presigned URL gets `403`, so
+ *   a browser's fetch fails with a bare network error before the PUT. S3 and MinIO answer a
+ *   preflight from the bucket's CORS rules alone; so does the gate (option `preflight`).
  *
  * The gate also records every UploadPart (to show parts went up in parallel) and can answer the
  * next parts with an S3 error (for retry tests), reading the body first as S3 does.
@@ -47,6 +50,12 @@ export interface S3ServerOptions {
   corsOrigins?: readonly string[]
   /** Whether the CORS rule exposes `ETag` (turn off to see what a browser does without it). Default: true. */
   exposeETag?: boolean
+  /**
+   * Who answers CORS preflights: `gate` answers them from the CORS rule alone, as S3 and MinIO do;
+   * `s3rver` lets s3rver answer, which also checks the URL's expiry (an expired URL's preflight
+   * gets `403`, so a browser sees only a network error). Default: `gate`.
+   */
+  preflight?: 'gate' | 's3rver'
 }
 
 /** One UploadPart request the gate saw. */
@@ -130,7 +139,8 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
   await s3rver.configureBuckets()
   const s3rverHandler = s3rver.callback()
   const uploadDirectory = (uploadId: string): string => join(directory, S3_BUCKET, '._S3rver_uploads', uploadId)
-  const gate = createGate(uploadDirectory)
+  const origins = options.corsOrigins ?? ['*']
+  const gate = createGate(uploadDirectory, options.preflight === 's3rver' ? undefined : origins)
   const server = createServer((req, res) => {
     if (!gate.handle(req, res)) s3rverHandler(req, res)
   })
@@ -173,13 +183,23 @@ interface Gate {
   handle(req: IncomingMessage, res: ServerResponse): boolean
 }
 
-function createGate(uploadDirectory: (uploadId: string) => string): Gate {
+/** The gate; `corsOrigins` set means it answers CORS preflights for them itself. */
+function createGate(uploadDirectory: (uploadId: string) => string, corsOrigins: readonly string[] | undefined): Gate {
   const requests: PartRequestRecord[] = []
   const faults: S3Fault[] = []
   const waiters: { count: number; resolve: () => void }[] = []
   let inFlight = 0
   let maxInFlight = 0
   const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (
+      corsOrigins !== undefined &&
+      req.method === 'OPTIONS' &&
+      req.headers.origin !== undefined &&
+      req.headers['access-control-request-method'] !== undefined
+    ) {
+      answerPreflight(req, res, corsOrigins)
+      return true
+    }
     const query = new URL(req.url ?? '/', 'http://gate').searchParams
     const uploadId = query.get('uploadId')
     const partNumber = Number(query.get('partNumber'))
@@ -209,6 +229,22 @@ function createGate(uploadDirectory: (uploadId: string) => string): Gate {
   }
   const arrived = (count: number): Promise<void> => (count <= requests.length ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve })))
   return { requests, arrived, maxInFlight: () => maxInFlight, failNext, handle }
+}
+
+/** A CORS preflight answered from the rule of {@link corsConfiguration}, with no authentication (as S3 does). */
+function answerPreflight(req: IncomingMessage, res: ServerResponse, origins: readonly string[]): void {
+  const origin = req.headers.origin ?? ''
+  const method = String(req.headers['access-control-request-method']).toUpperCase()
+  const allowed = (origins.includes('*') || origins.includes(origin)) && ['PUT', 'GET', 'HEAD'].includes(method)
+  const requested = req.headers['access-control-request-headers']
+  res.writeHead(allowed ? 200 : 403, {
+    ...(allowed ? { 'access-control-allow-origin': origins.includes('*') ? '*' : origin, 'access-control-allow-methods': 'PUT, GET, HEAD' } : {}),
+    ...(allowed && requested !== undefined ? { 'access-control-allow-headers': requested } : {}),
+    'access-control-max-age': '600',
+    vary: 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method',
+    'content-length': '0',
+  })
+  res.end()
 }
 
 function answerFault(req: IncomingMessage, res: ServerResponse, fault: S3Fault): void {
