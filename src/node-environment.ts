@@ -1,6 +1,8 @@
 /** What the Node entry plugs into the Upload: node-http by default, file/Buffer/stream sources. @module */
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { installIetfResponses } from './protocols/ietf'
+import * as ietfResponses from './protocols/ietf-responses'
 import { toNodeSource, type NodeSourceInput } from './sources/node'
 import { fileStore } from './stores/file'
 import { indexedDbStore } from './stores/indexeddb'
@@ -8,6 +10,9 @@ import { sharedMemoryStore } from './stores/memory'
 import { fetchTransport } from './transports/fetch'
 import { nodeHttpTransport } from './transports/node-http'
 import type { UploadEnvironment } from './upload'
+
+// node-http sees 104s, read synchronously: the IETF response reader comes with the Node entry.
+installIetfResponses(ietfResponses)
 
 /** The Node environment: `node-http` unless `fetch` is asked for, a file store; Node has no offline event. */
 export const nodeEnvironment: UploadEnvironment<NodeSourceInput> = {

@@ -1,9 +1,12 @@
 /**
  * Protocol-neutral HTTP field helpers: `Location` resolution, origin comparison, `Retry-After`
- * and HTTP-date parsing, `Content-Disposition` and `Content-Type` for a file. Pure functions:
- * the current time is always an argument.
+ * and HTTP-date parsing (what reading responses needs), and, re-exported from ./request-fields,
+ * `Content-Disposition` and `Content-Type` for a file. Pure functions: the current time is always
+ * an argument.
  * @module
  */
+
+export { contentDisposition, fileContentType } from './request-fields'
 
 /** What {@link resolveLocation} makes of a `Location` value. */
 export type LocationResolution =
@@ -90,38 +93,4 @@ export function parseRetryAfter(value: string | undefined, now: number | undefin
   const date = parseHttpDate(text)
   if (date === undefined || now === undefined) return undefined
   return Math.max(0, Math.ceil((date - now) / 1000))
-}
-
-/** RFC 8187 attr-char: the bytes that stay unencoded in an ext-value. */
-const ATTR_CHAR = /^[A-Za-z0-9!#$&+\-.^_`|~]$/
-
-/**
- * A `Content-Disposition` value for a file name (RFC 6266): `filename` carries an ASCII fallback
- * in a quoted-string (non-ASCII and control characters and `\` become `_`, `"` is escaped) and
- * `filename*` carries the exact name as percent-encoded UTF-8 (RFC 8187).
- *
- * @param name the file name
- * @param type the disposition type; default `inline`, which the draft recommends
- * @example
- * contentDisposition('naïve "cv".pdf')
- * // inline; filename="na_ve \"cv\".pdf"; filename*=UTF-8''na%C3%AFve%20%22cv%22.pdf
- */
-export function contentDisposition(name: string, type = 'inline'): string {
-  const fallback = name.replace(/[^\x20-\x7e]|\\/gu, '_').replace(/"/g, '\\"')
-  let encoded = ''
-  for (const byte of new TextEncoder().encode(name)) {
-    const char = String.fromCharCode(byte)
-    encoded += ATTR_CHAR.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
-  }
-  return `${type}; filename="${fallback}"; filename*=UTF-8''${encoded}`
-}
-
-const MEDIA_TYPE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:[ \t]*;[\x20-\x7e\t]*)?$/
-
-/**
- * The `Content-Type` for a file's media type: the type itself when it is a syntactically valid
- * media type (parameters allowed), `application/octet-stream` otherwise (empty, or unsafe text).
- */
-export function fileContentType(type: string | undefined): string {
-  return type !== undefined && MEDIA_TYPE.test(type) ? type : 'application/octet-stream'
 }

@@ -6,12 +6,13 @@
  * Values of the types the client never reads (Decimal, String, Token, Byte Sequence, Date, Display
  * String, Inner List) and every parameter are checked, then dropped. The checks are regular
  * expressions built from the RFC's grammar: a few hundred bytes instead of a full parser.
- * Serializing throws a RangeError for a value that has no structured-field form.
+ * Serializing (./sf-serialize, re-exported here) throws a RangeError for a value that has no
+ * structured-field form.
  * @module
  */
+import { KEY } from './sf-serialize'
 
-/** The largest magnitude an SF Integer may have (15 digits). */
-export const SF_INTEGER_MAX = 999_999_999_999_999
+export { SF_INTEGER_MAX, serializeBoolean, serializeDictionary, serializeInteger } from './sf-serialize'
 
 /**
  * A Dictionary member as the client reads it: an Integer is a `number`, a Boolean (or a bare key)
@@ -25,23 +26,24 @@ export interface SfItem {
 /** A Dictionary as the client reads it, keys in order. */
 export type SfDictionary = Map<string, SfItem>
 
-const KEY = '[a-z*][a-z0-9_.*-]*'
-const INTEGER = String.raw`-?\d{1,15}`
-const BOOLEAN = String.raw`\?([01])`
+// Plain strings, not String.raw: a tagged template is a call, which bundlers keep in the chunk
+// that imports this module first (the entry), instead of the lazy chunk that needs it.
+const INTEGER = '-?\\d{1,15}'
+const BOOLEAN = '\\?([01])'
 // The bare items the client never reads: Decimal, String, Token, Byte Sequence (padding optional,
 // but complete when present), Date, Display String (lowercase escapes; UTF-8 checked separately).
 const OTHER = [
-  String.raw`-?\d{1,12}\.\d{1,3}`,
-  String.raw`"(?:[ !#-[\]-~]|\\["\\])*"`,
-  String.raw`[A-Za-z*][!#-'*+.^_\x60|~\w:/-]*`,
-  String.raw`:(?:[A-Za-z\d+/]{4})*(?:[A-Za-z\d+/]{2}(?:==)?|[A-Za-z\d+/]{3}=?)?:`,
+  '-?\\d{1,12}\\.\\d{1,3}',
+  '"(?:[ !#-[\\]-~]|\\\\["\\\\])*"',
+  "[A-Za-z*][!#-'*+.^_\\x60|~\\w:/-]*",
+  ':(?:[A-Za-z\\d+/]{4})*(?:[A-Za-z\\d+/]{2}(?:==)?|[A-Za-z\\d+/]{3}=?)?:',
   `@${INTEGER}`,
-  String.raw`%"(?:[ !#$&-~]|%[\da-f]{2})*"`,
+  '%"(?:[ !#$&-~]|%[\\da-f]{2})*"',
 ].join('|')
 const BARE = `(?:${INTEGER}|${BOOLEAN.replace('(', '(?:')}|${OTHER})`
 const PARAMETERS = `(?:; *${KEY}(?:=${BARE})?)*`
 const ITEM = BARE + PARAMETERS
-const INNER_LIST = String.raw`\( *(?:${ITEM}(?: +${ITEM})* *)?\)${PARAMETERS}`
+const INNER_LIST = `\\( *(?:${ITEM}(?: +${ITEM})* *)?\\)${PARAMETERS}`
 /** A whole Item field: 1 the Integer, 2 the Boolean's digit. */
 const ITEM_FIELD = new RegExp(`^ *(?:(${INTEGER})|${BOOLEAN}|${OTHER})${PARAMETERS} *$`)
 /** One Dictionary member and the separator after it: 1 the key, 2 the Integer, 3 the Boolean's digit, 4 `=`. */
@@ -97,32 +99,4 @@ export function parseDictionary(input: string | null | undefined): SfDictionary 
     dictionary.set(key, { value: integer ? +integer || 0 : digit ? digit === '1' : !equals || undefined })
   }
   return dictionary
-}
-
-/** Serializes an SF Integer; throws RangeError for a non-integer or a magnitude over SF_INTEGER_MAX. */
-export function serializeInteger(value: number): string {
-  if (!Number.isInteger(value) || Math.abs(value) > SF_INTEGER_MAX) {
-    throw new RangeError(`not a structured-field integer: ${value}`)
-  }
-  return String(value === 0 ? 0 : value)
-}
-
-/** Serializes an SF Boolean: `?1` or `?0`. */
-export function serializeBoolean(value: boolean): string {
-  return value ? '?1' : '?0'
-}
-
-/**
- * Serializes a Dictionary of Integers and Booleans (a `true` member is its bare key), e.g.
- * `serializeDictionary({ 'max-size': 100 })` gives `max-size=100`. Throws RangeError for a key
- * that is not a structured-field key or a value that is not an SF Integer.
- */
-export function serializeDictionary(entries: Record<string, number | boolean>): string {
-  return Object.entries(entries)
-    .map(([key, value]) => {
-      if (!new RegExp(`^${KEY}$`).test(key)) throw new RangeError(`not a structured-field key: ${key}`)
-      if (value === true) return key
-      return `${key}=${typeof value === 'boolean' ? serializeBoolean(value) : serializeInteger(value)}`
-    })
-    .join(', ')
 }
