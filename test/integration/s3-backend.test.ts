@@ -8,7 +8,7 @@
 import { AbortMultipartUploadCommand, ListPartsCommand } from '@aws-sdk/client-s3'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { s3, type S3File, type S3PartRequest, type S3Protocol, type S3UploadRef } from '../../src/protocols/s3'
@@ -39,6 +39,15 @@ afterAll(async () => {
 
 function describeFile(name: string, size: number): S3File {
   return protocol.file({ name, type: 'application/octet-stream', size }, {})
+}
+
+/** Resolves once `condition` holds, checking every 10 ms for at most 10 s. */
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (let check = 0; check < 1000; check++) {
+    if (await condition()) return
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  throw new Error('condition not met within 10 s')
 }
 
 function md5(bytes: Uint8Array): string {
@@ -200,6 +209,34 @@ describe('S3 test backend against s3rver', () => {
     await expect(complete(parts)).rejects.toMatchObject({ code: 'EntityTooSmall' })
     expect(await complete([parts[0]!])).toHaveProperty('location')
     expect(await backend.sha256Of(upload.key)).toEqual({ sha256: createHash('sha256').update(bytes.subarray(0, MiB)).digest('hex'), size: MiB })
+  })
+
+  it('a resend of a stored part cut short truncates it on s3rver; listParts then leaves it out (and Complete refuses its old ETag)', async () => {
+    const bytes = randomData(5 * MiB).bytes
+    const file = describeFile('cut.bin', bytes.length)
+    const { upload, sign, send } = await startUpload(file, bytes, 5 * MiB)
+    const request = await sign(1)
+    const stored = await send(request)
+    expect(await backend.listParts(file, { ...upload, signal })).toHaveLength(1)
+    const cut = new AbortController()
+    const arrived = server.partsArrived(server.partRequests.length + 1)
+    let sent = false
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent) return arrived.then(() => cut.abort())
+        sent = true
+        controller.enqueue(bytes.subarray(0, MiB))
+      },
+    })
+    await expect(fetch(request.url, { method: 'PUT', body, signal: cut.signal, duplex: 'half' } as RequestInit)).rejects.toThrow()
+    const record = server.partRequests.at(-1)!
+    await record.closed
+    expect(record.status).toBeUndefined()
+    // s3rver opens the part file (truncating it) after an await: wait for that, not for a time.
+    await waitFor(async () => (await stat(join(server.uploadDirectory(upload.uploadId), '1'))).size < bytes.length)
+    expect(await backend.listParts(file, { ...upload, signal })).toEqual([])
+    const parts = stored.kind === 'stored' ? [{ PartNumber: 1, ETag: stored.etag }] : []
+    await expect(backend.completeMultipartUpload(file, { ...upload, parts, signal })).rejects.toMatchObject({ code: 'InvalidPart' })
   })
 
   it('listParts names a part only when its bytes match its .md5 (s3rver overwrites a part in place)', async () => {

@@ -14,7 +14,9 @@
  *   `404 NoSuchUpload`, as S3 does. The test backend (s3-backend.ts) checks ETags and sizes on
  *   Complete. Both are this file's doing, not s3rver's.
  * - Each finished part is `<dir>/<bucket>/._S3rver_uploads/<uploadId>/<partNumber>` plus
- *   `<partNumber>.md5` (hex, written once the part's body ended), and a `key` file.
+ *   `<partNumber>.md5` (hex, written once the part's body ended), and a `key` file. A resend of a
+ *   part overwrites it in place: cut short, it leaves the partial bytes beside the old `.md5`
+ *   (S3 would keep the old part whole until the new one is complete).
  * - Error answers keep the CORS headers (s3rver's own error handler keeps `access-control-*`).
  * - s3rver authenticates CORS preflights: the `OPTIONS` of an expired presigned URL gets `403`, so
  *   a browser's fetch fails with a bare network error before the PUT. S3 and MinIO answer a
@@ -68,6 +70,8 @@ export interface PartRequestRecord {
   inFlight: number
   /** The status it was answered with; undefined while in flight or when the connection broke. */
   status: number | undefined
+  /** Resolves once the exchange is over: answered, or its connection closed. */
+  closed: Promise<void>
 }
 
 /** An S3 error the gate answers instead of s3rver. */
@@ -206,7 +210,9 @@ function createGate(uploadDirectory: (uploadId: string) => string, corsOrigins: 
     if (req.method !== 'PUT' || uploadId === null || !query.has('partNumber')) return false
     inFlight++
     maxInFlight = Math.max(maxInFlight, inFlight)
-    const record: PartRequestRecord = { uploadId, partNumber, inFlight, status: undefined }
+    let close = () => {}
+    const closed = new Promise<void>((resolve) => (close = resolve))
+    const record: PartRequestRecord = { uploadId, partNumber, inFlight, status: undefined, closed }
     requests.push(record)
     for (const waiter of waiters.filter((candidate) => candidate.count <= requests.length)) {
       waiters.splice(waiters.indexOf(waiter), 1)
@@ -215,6 +221,7 @@ function createGate(uploadDirectory: (uploadId: string) => string, corsOrigins: 
     res.on('close', () => {
       inFlight--
       if (res.writableFinished) record.status = res.statusCode
+      close()
     })
     // A path segment cannot name another folder: s3rver's upload ids are hex.
     const exists = /^[\w-]+$/.test(uploadId) && existsSync(join(uploadDirectory(uploadId), 'key'))
