@@ -102,6 +102,21 @@ export function readCompleted(value: unknown): { location: string | undefined } 
   return { location }
 }
 
+/**
+ * The parts to treat as held when resuming: `listParts` is the truth, and the record only narrows
+ * it. A listed part the record names with another ETag holds other bytes than this upload sent
+ * (another writer, or a resend that replaced it) and is sent again; a listed part the record does
+ * not name is held (the record is written at most once a second and may lag); a recorded part
+ * that is not listed is not held.
+ */
+export function resumeParts(listed: readonly S3HeldPart[], recorded: readonly S3HeldPart[] = []): S3HeldPart[] {
+  const tags = new Map(recorded.map((part) => [part.number, part.etag]))
+  return listed.filter((part) => {
+    const tag = tags.get(part.number)
+    return tag === undefined || sameETag(tag, part.etag)
+  })
+}
+
 /** The `parts` of `completeMultipartUpload`: every held part's number and ETag, ascending. */
 export function completionParts(parts: readonly S3HeldPart[]): S3CompletedPart[] {
   return [...parts].sort((a, b) => a.number - b.number).map(({ number, etag }) => ({ PartNumber: number, ETag: etag }))

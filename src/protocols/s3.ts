@@ -24,7 +24,8 @@
  *   anything else fails with S3's code and message.
  * - `listParts` is the truth on resume. A part it names outside the plan, twice, or with a `Size`
  *   other than the planned one is `offset-invalid` (another file or another plan): nothing is sent.
- *   A part without `Size` is taken (`@uppy/aws-s3`'s type makes it optional).
+ *   A part without `Size` is taken (`@uppy/aws-s3`'s type makes it optional). The record only
+ *   narrows the list: a listed part the record names with another ETag is sent again.
  * - Garbage from a callback is `malformed-response`; a callback that throws is retryable
  *   (`network`), keeping the cause; an UploadError it throws is kept as it is.
  * - The record (s3-callbacks.ts) keeps uploadId, key, part size and completed parts with their
@@ -42,6 +43,7 @@ import {
   readCreated,
   readListedParts,
   readS3RecordState,
+  resumeParts,
   s3RecordState,
 } from './s3-callbacks'
 import { checkS3ChunkSize, s3PartNumberError, s3PartSize } from './s3-parts'
@@ -85,6 +87,8 @@ export interface S3Protocol {
   readPartResponse(request: S3PartRequest, response: HttpResponse, now: number): S3PartResult
   /** Checks `listParts`'s answer against the plan (throws UploadError). */
   readListedParts(value: unknown, plan: { size: number; partSize: number }): S3HeldPart[]
+  /** The parts held on resume: the listed ones, less those the record names with another ETag. */
+  resumeParts(listed: readonly S3HeldPart[], recorded?: readonly S3HeldPart[]): S3HeldPart[]
   /** The `parts` for `completeMultipartUpload`. */
   completionParts(parts: readonly S3HeldPart[]): S3CompletedPart[]
   /** Checks `completeMultipartUpload`'s answer (throws UploadError). */
@@ -125,6 +129,7 @@ export function s3(callbacks: S3Callbacks): S3Protocol {
     presignedExpiry,
     readPartResponse,
     readListedParts,
+    resumeParts,
     completionParts,
     readCompleted,
     callbackError,

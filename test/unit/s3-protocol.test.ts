@@ -24,6 +24,7 @@ import {
   readCreated,
   readListedParts,
   readS3RecordState,
+  resumeParts,
   s3RecordState,
   sameETag,
 } from '../../src/protocols/s3-callbacks'
@@ -423,6 +424,27 @@ describe('readListedParts', () => {
     const error = uploadError(() => readListedParts(listed, plan))
     expect([error.code, error.retryable]).toEqual(['malformed-response', false])
     expect(error.message).toContain('listParts')
+  })
+})
+
+describe('resumeParts', () => {
+  const listed = [
+    { number: 1, etag: '"a"' },
+    { number: 2, etag: '"b"' },
+    { number: 3, etag: '"c"' },
+  ]
+
+  it.each([
+    { why: 'no record: every listed part', recorded: undefined, held: [1, 2, 3] },
+    { why: 'a record that agrees (quotes aside)', recorded: [{ number: 1, etag: 'a' }], held: [1, 2, 3] },
+    { why: 'a record naming part 2 with another ETag', recorded: [{ number: 2, etag: '"x"' }], held: [1, 3] },
+    { why: 'a recorded part S3 does not list', recorded: [{ number: 4, etag: '"d"' }], held: [1, 2, 3] },
+  ])('$why', ({ recorded, held }) => {
+    expect(resumeParts(listed, recorded).map((part) => part.number)).toEqual(held)
+  })
+
+  it('never holds a part S3 does not list', () => {
+    expect(resumeParts([], [{ number: 1, etag: '"a"' }])).toEqual([])
   })
 })
 
