@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { s3, type S3File, type S3PartRequest, type S3Protocol, type S3UploadRef } from '../../src/protocols/s3'
 import type { HttpResponse } from '../../src/types'
+import { startCuttingProxy } from '../support/cutting-proxy'
 import { randomData, tempDir } from '../support/files'
 import { S3BackendError, createS3Backend, partsOnDisk, type S3TestBackend } from '../support/s3-backend'
 import { RemoteBackendError, remoteS3Backend } from '../support/s3-backend-client'
@@ -237,6 +238,35 @@ describe('S3 test backend against s3rver', () => {
     expect(await backend.listParts(file, { ...upload, signal })).toEqual([])
     const parts = stored.kind === 'stored' ? [{ PartNumber: 1, ETag: stored.etag }] : []
     await expect(backend.completeMultipartUpload(file, { ...upload, parts, signal })).rejects.toMatchObject({ code: 'InvalidPart' })
+  })
+
+  it('behind the cutting proxy (presigned for its origin): a part cut after 2 MiB is a network error, its resend is stored, and the object is whole', async () => {
+    const proxy = await startCuttingProxy(server.endpoint)
+    try {
+      const viaProxy = createS3Backend(server, { publicEndpoint: proxy.url })
+      const data = randomData(5 * MiB + 7)
+      const file = describeFile('proxied.bin', data.bytes.length)
+      const upload = protocol.readCreated(await viaProxy.createMultipartUpload(file, signal))
+      const requests = await Promise.all(
+        [1, 2].map(async (partNumber) => {
+          const part = { number: partNumber, start: (partNumber - 1) * 5 * MiB, end: Math.min(data.bytes.length, partNumber * 5 * MiB) }
+          return protocol.partRequest(await viaProxy.signPart(file, { ...upload, partNumber, signal }), part)
+        }),
+      )
+      expect(new URL(requests[0]!.url).origin).toBe(proxy.url)
+      const fault = proxy.cut(2 * MiB, 'PUT')
+      const body = (request: S3PartRequest) => data.bytes.subarray(request.body.start, request.body.end)
+      await expect(put(requests[0]!.url, body(requests[0]!))).rejects.toThrow()
+      expect(fault.hits).toBe(1)
+      const results = []
+      for (const request of requests) results.push(protocol.readPartResponse(request, await put(request.url, body(request)), Date.now()))
+      expect(results.map((result) => result.kind)).toEqual(['stored', 'stored'])
+      const held = protocol.readListedParts(await viaProxy.listParts(file, { ...upload, signal }), { size: data.bytes.length, partSize: 5 * MiB })
+      await viaProxy.completeMultipartUpload(file, { ...upload, parts: protocol.completionParts(held), signal })
+      expect(await viaProxy.sha256Of(upload.key)).toEqual({ sha256: data.sha256, size: data.bytes.length })
+    } finally {
+      await proxy.close()
+    }
   })
 
   it('listParts names a part only when its bytes match its .md5 (s3rver overwrites a part in place)', async () => {
