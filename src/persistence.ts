@@ -2,69 +2,38 @@
  * What the Upload remembers between page loads and processes: finding a stored record for a
  * source, writing it as soon as the URL is known and after each chunk, removing it when done,
  * and the cross-tab lock. Store failures never fail an upload: they become warnings.
+ *
+ * Only what runs before the first byte is sent is here: the fingerprint, the lock and the read of
+ * a stored record. Writing records loads with its first call (record-writes.ts); calls made
+ * meanwhile wait, and run in their order.
  * @module
  */
-import { fingerprint as defaultFingerprint, type FingerprintFunction } from './fingerprint'
+import { fingerprint as defaultFingerprint } from './fingerprint'
 import { UploadError } from './errors'
 import { acquireUploadLock } from './locks'
-import { lazyMemoryStore } from './stores/lazy-memory'
 import { parseRecord } from './stores/record'
 import { StoreError } from './stores/errors'
-import type { Protocol, RecordLock, Source, Store, UploadLimits, UploadRecord } from './types'
+import type { PersistenceSettings, PersistenceState, UploadWarning } from './persistence-types'
+import type * as RecordWritesModule from './record-writes'
+import { storeFailed } from './store-fallback'
+import type { Protocol, RecordLock, Source, UploadLimits, UploadRecord } from './types'
 
-const OFFSET_WRITE_INTERVAL = 1000
+export type { PersistenceSettings, UploadWarning, UploadWarningCode } from './persistence-types'
 
-/** Why the Upload warns; the upload goes on in every case. */
-export type UploadWarningCode =
-  /** The configured store failed to open or write; the memory store is used instead. */
-  | 'store-unavailable'
-  /** A stored record was corrupt, foreign (other protocol, endpoint or size) or unreadable; ignored and removed. */
-  | 'record-ignored'
-  /** A stored record was past its server expiry; removed, and a new upload starts. */
-  | 'record-expired'
-  /** `persistBlob` could not keep the file (quota); the record was kept without it. */
-  | 'blob-not-stored'
-  /** The store has no lock and `navigator.locks` is missing: no protection against a second Upload of the same file. */
-  | 'lock-unavailable'
-
-/** A warning event. */
-export interface UploadWarning {
-  /** What happened. */
-  code: UploadWarningCode
-  /** A sentence for people; never contains the upload URL. */
-  message: string
-  /** The underlying error, when there is one. */
-  cause?: unknown
-}
-
-/** What persistence needs from the Upload's options. */
-export interface PersistenceSettings {
-  store: Store | undefined
-  endpoint: string | undefined
-  fingerprint: FingerprintFunction | undefined
-  sampleContent: boolean
-  removeOnSuccess: boolean
-  persistBlob: boolean
-  lock: 'wait' | 'fail'
-  metadata: Record<string, string>
-}
+type RecordWrites = typeof RecordWritesModule
 
 /** The remembered state of one Upload. */
 export class UploadPersistence {
-  private key: string | undefined
-  private record: UploadRecord | undefined
-  private lock: RecordLock | undefined
-  private store: Store | undefined
-  private blob: Blob | undefined
-  private writes: Promise<void> = Promise.resolve()
-  private lastWrite = 0
-  private usingFallback = false
+  readonly #state: PersistenceState
+  #writes: RecordWrites | undefined
+  #loading: Promise<RecordWrites | undefined> | undefined
 
-  constructor(
-    private readonly settings: PersistenceSettings,
-    private readonly warn: (warning: UploadWarning) => void,
-  ) {
-    this.store = settings.store
+  /**
+   * @param settings the Upload's persistence options
+   * @param warn receives every warning
+   */
+  constructor(settings: PersistenceSettings, warn: (warning: UploadWarning) => void) {
+    this.#state = { settings, warn, store: settings.store, writes: Promise.resolve(), lastWrite: 0 }
   }
 
   /**
@@ -72,42 +41,25 @@ export class UploadPersistence {
    * if any. Unusable records are removed with a warning.
    */
   async open(source: Source, input: unknown, protocol: Protocol, trusted: (url: string) => boolean, signal: AbortSignal): Promise<UploadRecord | undefined> {
-    const { endpoint } = this.settings
-    if (!this.store || endpoint === undefined) return undefined
-    this.key = await this.fingerprintOf(source, endpoint)
-    if (this.key === undefined) return undefined
-    if (this.settings.persistBlob && typeof Blob !== 'undefined' && input instanceof Blob) this.blob = input
-    this.lock = await this.takeLock(this.key, signal)
-    const stored = await this.read(this.key)
-    if (!stored) return undefined
-    const reason = mismatch(stored, { endpoint, protocol, size: source.size, trusted })
+    const state = this.#state
+    const { endpoint, persistBlob } = state.settings
+    if (!state.store || endpoint === undefined) return undefined
+    const key = (state.key = await fingerprintOf(state, source, endpoint))
+    if (key === undefined) return undefined
+    if (persistBlob && typeof Blob !== 'undefined' && input instanceof Blob) state.blob = input
+    state.lock = await takeLock(state, key, signal)
+    const stored = await this.#read(key)
+    const reason = stored && mismatch(stored, { endpoint, protocol, size: source.size, trusted })
     if (reason) {
-      this.warn({ code: reason === 'expired' ? 'record-expired' : 'record-ignored', message: `a stored upload was not resumed: ${reason}` })
+      state.warn({ code: reason === 'expired' ? 'record-expired' : 'record-ignored', message: `a stored upload was not resumed: ${reason}` })
       await this.remove()
-      return undefined
-    }
-    this.record = stored
-    return stored
+    } else if (stored) return (state.record = stored)
+    return undefined
   }
 
   /** Records the upload URL as soon as it is known. */
   saveUrl(url: string, protocol: Protocol, size: number | undefined, limits: UploadLimits): void {
-    if (this.key === undefined || !this.store) return
-    const now = Date.now()
-    this.record = {
-      key: this.key,
-      url,
-      protocol: protocol.name,
-      protocolVersion: protocol.version,
-      endpoint: this.settings.endpoint ?? url,
-      size,
-      offset: 0,
-      createdAt: this.record?.url === url ? this.record.createdAt : now,
-      updatedAt: now,
-      metadata: this.settings.metadata,
-      ...(limits.expiresAt === undefined ? {} : { expiresAt: limits.expiresAt }),
-    }
-    this.write()
+    void this.#later((writes) => writes.saveUrl(this.#state, url, protocol, size, limits))
   }
 
   /**
@@ -115,20 +67,12 @@ export class UploadPersistence {
    * per second: a resume asks the server for the offset anyway, so the stored one is only a hint.
    */
   saveOffset(offset: number, size: number | undefined, limits: UploadLimits): void {
-    if (!this.record) return
-    const now = Date.now()
-    this.record = { ...this.record, offset, size, updatedAt: now, ...(limits.expiresAt === undefined ? {} : { expiresAt: limits.expiresAt }) }
-    if (now - this.lastWrite >= OFFSET_WRITE_INTERVAL) this.write()
+    void this.#later((writes) => writes.saveOffset(this.#state, offset, size, limits))
   }
 
   /** Forgets the record (gone, invalid, terminated, or complete with removeOnSuccess). */
-  async remove(): Promise<void> {
-    const key = this.key
-    this.record = undefined
-    if (key === undefined || !this.store) return
-    const store = this.store
-    this.writes = this.writes.then(() => store.delete(key).catch((cause: unknown) => this.storeFailed(cause)))
-    await this.writes
+  remove(): Promise<void> {
+    return this.#later((writes) => writes.remove(this.#state))
   }
 
   /**
@@ -136,106 +80,87 @@ export class UploadPersistence {
    * file: it is then marked complete, so that tab finds the finished upload instead of sending
    * the file again (and removes the record itself).
    */
-  async complete(size: number | undefined): Promise<void> {
-    if (!this.settings.removeOnSuccess || this.key === undefined) return this.writes
-    if (this.record && (await this.lock?.wanted().catch(() => false))) {
-      this.record = { ...this.record, complete: true, offset: size ?? this.record.offset, size, updatedAt: Date.now() }
-      this.write()
-      return this.writes
-    }
-    return this.remove()
+  complete(size: number | undefined): Promise<void> {
+    if (!this.#state.settings.removeOnSuccess) return this.#state.writes
+    return this.#later((writes) => writes.complete(this.#state, size))
   }
 
   /** Waits for pending writes and lets another tab take the upload. */
   async close(): Promise<void> {
-    await this.writes
-    const lock = this.lock
-    this.lock = undefined
+    const state = this.#state
+    await this.#loading
+    await state.writes
+    const lock = state.lock
+    state.lock = undefined
     await lock?.release()
   }
 
   /**
-   * The store's own lock (file store: across processes; memory store: within this one), else a
-   * Web Lock, else none, with a warning. A store that cannot lock is a broken store.
+   * Runs `task` with the record writes module: at once when it is loaded, else once it is. Tasks
+   * that wait all wait on one promise, so they run in the order of the calls, before any later
+   * call. Without a key or a store there is nothing to write. A module that cannot load (a chunk
+   * that did not arrive) is a store failure: warned once, and nothing is written.
    */
-  private async takeLock(key: string, signal: AbortSignal): Promise<RecordLock | undefined> {
-    const store = this.store
-    if (store?.lock) {
-      try {
-        return await store.lock(key, this.settings.lock, signal)
-      } catch (cause) {
-        if (cause instanceof UploadError) throw cause
-        this.storeFailed(cause)
-        return this.takeLock(key, signal)
-      }
-    }
-    const lock = await acquireUploadLock(key, this.settings.lock, signal)
-    if (!lock) this.warn({ code: 'lock-unavailable', message: 'no lock is available here: another upload of the same file could run at the same time' })
-    return lock
+  #later(task: (writes: RecordWrites) => void | Promise<void>): Promise<void> {
+    const state = this.#state
+    if (state.key === undefined || !state.store) return state.writes
+    if (this.#writes) return Promise.resolve(task(this.#writes))
+    this.#loading ??= import('./record-writes').then(
+      (writes) => (this.#writes = writes),
+      (cause: unknown) => {
+        state.store = undefined
+        state.warn({ code: 'store-unavailable', message: 'the upload store could not be loaded; this upload is not resumable after a reload', cause })
+        return undefined
+      },
+    )
+    return this.#loading.then((writes) => writes && task(writes))
   }
 
-  private async fingerprintOf(source: Source, endpoint: string): Promise<string | undefined> {
+  async #read(key: string): Promise<UploadRecord | undefined> {
+    const state = this.#state
     try {
-      return await recordKey(source, endpoint, this.settings)
-    } catch (cause) {
-      this.warn({ code: 'record-ignored', message: 'the file could not be fingerprinted; it will not be resumable after a reload', cause })
-      return undefined
-    }
-  }
-
-  private async read(key: string): Promise<UploadRecord | undefined> {
-    try {
-      const value = await this.store?.get(key)
+      const value = await state.store?.get(key)
       if (value === undefined) return undefined
       const record = parseRecord(value)
       if (record) return record
-      this.warn({ code: 'record-ignored', message: 'a stored upload record was corrupt and is ignored' })
+      state.warn({ code: 'record-ignored', message: CORRUPT })
     } catch (cause) {
-      if (cause instanceof StoreError && cause.code === 'corrupt') {
-        this.warn({ code: 'record-ignored', message: 'a stored upload record was corrupt and is ignored', cause })
-      } else {
-        this.storeFailed(cause)
-        return undefined
-      }
+      if (!(cause instanceof StoreError && cause.code === 'corrupt')) return void storeFailed(state, cause)
+      state.warn({ code: 'record-ignored', message: CORRUPT, cause })
     }
     await this.remove()
     return undefined
   }
+}
 
-  private write(): void {
-    const record = this.record
-    if (!record) return
-    this.lastWrite = Date.now()
-    const withBlob = this.blob ? { ...record, blob: this.blob } : record
-    this.writes = this.writes.then(() => this.put(withBlob))
-  }
+const CORRUPT = 'a stored upload record was corrupt and is ignored'
 
-  private async put(record: UploadRecord): Promise<void> {
-    const store = this.store
-    if (!store) return
+/**
+ * The store's own lock (file store: across processes; memory store: within this one), else a
+ * Web Lock, else none, with a warning. A store that cannot lock is a broken store.
+ */
+async function takeLock(state: PersistenceState, key: string, signal: AbortSignal): Promise<RecordLock | undefined> {
+  const store = state.store
+  if (store?.lock) {
     try {
-      await store.put(record)
+      return await store.lock(key, state.settings.lock, signal)
     } catch (cause) {
-      if (record.blob && cause instanceof StoreError && cause.code === 'quota') {
-        this.blob = undefined
-        this.warn({ code: 'blob-not-stored', message: 'the file could not be stored for resuming without re-selecting it (quota)', cause })
-        const { blob: _blob, ...withoutBlob } = record
-        return this.put(withoutBlob)
-      }
-      this.storeFailed(cause)
-      if (this.store) return this.put(record)
+      if (cause instanceof UploadError) throw cause
+      storeFailed(state, cause)
+      return takeLock(state, key, signal)
     }
   }
+  const lock = await acquireUploadLock(key, state.settings.lock, signal)
+  if (!lock) state.warn({ code: 'lock-unavailable', message: 'no lock is available here: another upload of the same file could run at the same time' })
+  return lock
+}
 
-  /** The store broke: go on with a memory store, once, and say so. */
-  private storeFailed(cause: unknown): void {
-    if (this.store && !this.usingFallback) {
-      this.usingFallback = true
-      this.store = lazyMemoryStore(false)
-      this.warn({ code: 'store-unavailable', message: 'the upload store failed; the upload goes on with a memory store (not resumable after a reload)', cause })
-    } else {
-      this.store = undefined
-    }
+async function fingerprintOf(state: PersistenceState, source: Source, endpoint: string): Promise<string | undefined> {
+  try {
+    return await recordKey(source, endpoint, state.settings)
+  } catch (cause) {
+    state.warn({ code: 'record-ignored', message: 'the file could not be fingerprinted; it will not be resumable after a reload', cause })
+    return undefined
   }
 }
 

@@ -1,0 +1,128 @@
+/**
+ * UploadPersistence: record writes load on the first write (record-writes.ts), after the first
+ * byte; calls made before that keep their order, offsets are written at most once a second, the
+ * final write is never skipped, and a writes module that cannot load is a warning, not a failure.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { bytesSource } from '../../src/sources/bytes'
+import { memoryStore } from '../../src/stores/memory'
+import type { PersistenceSettings, UploadWarning } from '../../src/persistence'
+import type { Protocol, Store, UploadRecord } from '../../src/types'
+
+const ENDPOINT = 'https://uploads.example/files'
+const URL_1 = 'https://uploads.example/files/1'
+const protocol = { name: 'ietf', version: '8' } as Protocol
+const source = bytesSource(new Uint8Array(1000))
+
+/** A memory store that logs what is written to it. */
+function loggedStore(): { store: Store; log: string[] } {
+  const inner = memoryStore()
+  const log: string[] = []
+  const store: Store = {
+    ...inner,
+    put: async (record: UploadRecord) => {
+      log.push(`put ${record.offset}${record.complete ? ' complete' : ''}`)
+      return inner.put(record)
+    },
+    delete: async (key: string) => {
+      log.push('delete')
+      return inner.delete(key)
+    },
+  }
+  return { store, log }
+}
+
+function settings(store: Store, changes: Partial<PersistenceSettings> = {}): PersistenceSettings {
+  return {
+    ...{ store, endpoint: ENDPOINT, fingerprint: () => 'key-1', sampleContent: false },
+    ...{ removeOnSuccess: true, persistBlob: false, lock: 'fail', metadata: {} },
+    ...changes,
+  }
+}
+
+async function opened(store: Store, changes: Partial<PersistenceSettings> = {}) {
+  const { UploadPersistence } = await import('../../src/persistence')
+  const warnings: UploadWarning[] = []
+  const persistence = new UploadPersistence(settings(store, changes), (warning) => warnings.push(warning))
+  expect(await persistence.open(source, source, protocol, () => true, new AbortController().signal)).toBeUndefined()
+  return { persistence, warnings }
+}
+
+afterEach(() => {
+  vi.useRealTimers()
+  vi.doUnmock('../../src/record-writes')
+  vi.resetModules()
+})
+
+describe('UploadPersistence', () => {
+  it('runs calls made before the writes module arrived in their order: the URL, then the removal', async () => {
+    const { store, log } = loggedStore()
+    const { persistence, warnings } = await opened(store)
+    persistence.saveUrl(URL_1, protocol, 1000, {})
+    persistence.saveOffset(100, 1000, {})
+    const removed = persistence.remove()
+    await removed
+    await persistence.close()
+    expect(log).toEqual(['put 0', 'delete'])
+    expect(await store.list()).toEqual([])
+    expect(warnings).toEqual([])
+  })
+
+  it('writes offsets at most once a second, and the state of the last one it skipped with the next write', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_700_000_000_000 })
+    const { store, log } = loggedStore()
+    const { persistence } = await opened(store, { removeOnSuccess: false })
+    persistence.saveUrl(URL_1, protocol, 1000, {})
+    // Once the writes module is there, each call writes (or not) at once.
+    await vi.dynamicImportSettled()
+    vi.advanceTimersByTime(500)
+    persistence.saveOffset(100, 1000, {})
+    vi.advanceTimersByTime(500)
+    persistence.saveOffset(200, 1000, {})
+    vi.advanceTimersByTime(100)
+    persistence.saveOffset(300, 1000, {})
+    await persistence.complete(1000)
+    await persistence.close()
+    expect(log).toEqual(['put 0', 'put 200'])
+    expect(await store.get('key-1')).toMatchObject({ url: URL_1, offset: 200, size: 1000 })
+  })
+
+  it('marks the record complete, never removes it, when another Upload waits for the lock', async () => {
+    const { store, log } = loggedStore()
+    const { persistence } = await opened(store)
+    persistence.saveUrl(URL_1, protocol, 1000, {})
+    const waiter = store.lock?.('key-1', 'wait', new AbortController().signal)
+    await persistence.complete(1000)
+    await persistence.close()
+    const lock = await waiter
+    expect(log).toEqual(['put 0', 'put 1000 complete'])
+    expect(await store.get('key-1')).toMatchObject({ url: URL_1, offset: 1000, complete: true })
+    await lock?.release()
+  })
+
+  it('a writes module that cannot load: one store-unavailable warning, nothing written, the lock released', async () => {
+    vi.doMock('../../src/record-writes', () => {
+      throw new Error('the chunk did not arrive')
+    })
+    const { store, log } = loggedStore()
+    const { persistence, warnings } = await opened(store)
+    persistence.saveUrl(URL_1, protocol, 1000, {})
+    persistence.saveOffset(100, 1000, {})
+    await persistence.complete(1000)
+    await persistence.close()
+    expect(log).toEqual([])
+    expect(warnings).toEqual([expect.objectContaining({ code: 'store-unavailable', message: expect.stringContaining('could not be loaded') })])
+    const lock = await store.lock?.('key-1', 'fail', new AbortController().signal)
+    expect(lock).toBeDefined()
+    await lock?.release()
+  })
+
+  it('loads no writes module and writes nothing for a source without a key', async () => {
+    const { store, log } = loggedStore()
+    const { persistence } = await opened(store, { fingerprint: () => undefined })
+    persistence.saveUrl(URL_1, protocol, 1000, {})
+    await persistence.complete(1000)
+    await persistence.close()
+    expect(log).toEqual([])
+  })
+})
