@@ -84,7 +84,7 @@ export function readPartResponse(request: S3PartRequest, response: HttpResponse,
       kind: 'error',
       error: new UploadError(
         'malformed-response',
-        `part ${partNumber} was stored but its answer has no readable ETag: the bucket's CORS rule must expose it (ExposeHeaders: ETag)`,
+        `part ${partNumber} was stored but its answer has no readable ETag: in a browser, the bucket's CORS rule must expose it (ExposeHeaders: ETag)`,
         { status, retryable: false },
       ),
     }
