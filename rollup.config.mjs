@@ -1,5 +1,6 @@
 // Builds: ESM entries for browsers and Node (with source maps and .d.ts), and the minified
-// script-tag bundle `dist/resumable-upload.min.js` (IIFE, global `ResumableUpload`).
+// script-tag bundle `dist/resumable-upload.min.js` (a classic script, global `ResumableUpload`)
+// with the sibling files it loads on demand (`dist/resumable-upload.<name>.min.js`).
 import { readdirSync, rmSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { dirname, join, posix, relative, resolve, sep } from 'node:path'
@@ -98,20 +99,102 @@ const lazyChunks = () => {
   }
 }
 
+/** The script-tag bundle's file, and the names of the sibling files it loads on demand. */
+const SCRIPT_TAG = { entry: 'resumable-upload.min.js', chunks: 'resumable-upload.[name].min.js', sibling: /^resumable-upload\.[^/]+\.min\.js(?:\.map)?$/ }
+
 /**
- * For the script-tag bundle, which inlines every `import()` anyway: the memory store without the
- * wrapper that loads it on first use (src/stores/eager-memory.ts in place of lazy-memory.ts).
+ * The loader the script-tag bundle starts with: its source text opens the bundle (a banner that
+ * terser minifies with the rest), so no third-party runtime is involved. The build is rollup's
+ * code splitting in AMD form: `main` holds the entry chunk (everything a page runs before any
+ * `import()`), which calls `ResumableUpload._chunk(id, deps, factory)`; each module reached only
+ * by `import()` is a sibling file calling the same function through the global. `import()`
+ * becomes `require([id], resolve, reject)`, which loads the file named `<id>.js` next to the
+ * bundle (a script element in pages, `importScripts` in workers) and its own dependencies first.
+ * The bundle's URL is read while it runs (`document.currentScript`, or the stack in a worker that
+ * took it with `importScripts`). A file that does not load, or loads without defining its module,
+ * rejects with a retryable `network` UploadError (the entry exports the class); the next
+ * `import()` of it tries again.
+ * This function runs in the browser: it is never called here, only its text is used.
  */
-const eagerMemoryStore = () => ({
-  name: 'eager-memory-store',
-  resolveId: (source) => (source.endsWith('/stores/lazy-memory') ? resolve('src/stores/eager-memory.ts') : null),
+function scriptTagRuntime(mainId, main) {
+  const modules = {}
+  const loads = {}
+  const current = typeof document === 'object' ? document.currentScript : null
+  const base = current?.src || /(\w+:\/\/[^\s)]+?):\d+:\d+/.exec(new Error().stack)?.[1] || self.location.href
+  const local = (dep) => dep.replace(/^\.\//, '')
+  const get = (dep) => modules[local(dep)] || load(local(dep))
+  const require = (deps, resolve, reject) => Promise.all(deps.map(get)).then((list) => resolve(...list), reject)
+  const define = (id, deps, factory) => {
+    const exports = {}
+    const values = deps.map((dep) => (dep === 'require' ? require : dep === 'exports' ? exports : get(dep)))
+    const run = (args) => (factory(...args), (modules[id] = exports))
+    const waits = values.some((value) => value instanceof Promise)
+    modules[id] = waits ? Promise.all(values).then(run, (error) => (delete modules[id], Promise.reject(error))) : run(values)
+  }
+  const load = (id) =>
+    (loads[id] ||= new Promise((resolve, reject) => {
+      const url = new URL(`${id}.js`, base).href
+      const done = (cause) =>
+        modules[id]
+          ? resolve(modules[id])
+          : reject(
+              new modules[mainId].UploadError('network', `resumable-upload: ${url} (a file of the script-tag bundle) did not load.`, {
+                retryable: true,
+                cause,
+              }),
+            )
+      if (typeof document !== 'object') {
+        try {
+          importScripts(url)
+        } catch (error) {
+          return done(error)
+        }
+        return done()
+      }
+      const script = document.createElement('script')
+      script.src = url
+      script.onload = () => done()
+      script.onerror = (event) => (script.remove(), done(event))
+      document.head.append(script)
+    }).catch((error) => (delete loads[id], Promise.reject(error))))
+  main({ _chunk: define })
+  Object.defineProperty(globalThis.ResumableUpload, '_chunk', { value: define })
+}
+
+/**
+ * The script-tag build's output: rollup's code splitting in AMD form, each chunk a classic script
+ * calling `ResumableUpload._chunk` (see `scriptTagRuntime`), the entry chunk wrapped in the
+ * loader. Whatever src/ loads with `import()` becomes a sibling file, whatever it is.
+ */
+const scriptTagOutput = {
+  dir: 'dist',
+  format: 'amd',
+  amd: { autoId: true, define: 'ResumableUpload._chunk' },
+  entryFileNames: SCRIPT_TAG.entry,
+  chunkFileNames: SCRIPT_TAG.chunks,
+  banner: (chunk) => (chunk.isEntry ? `(${scriptTagRuntime})(${JSON.stringify(chunk.fileName.replace(/\.js$/, ''))}, function (ResumableUpload) {` : ''),
+  footer: (chunk) => (chunk.isEntry ? '})' : ''),
+  minifyInternalExports: true,
+  generatedCode: { preset: 'es2015', symbols: false },
+  freeze: false,
+  esModule: false,
+  sourcemap: true,
+  plugins: [terser({ format: { comments: false } })],
+}
+
+/** Deletes the script-tag build's sibling files that this build did not write (names of earlier builds). */
+const pruneSiblings = () => ({
+  name: 'prune-script-tag-siblings',
+  writeBundle(options, bundle) {
+    for (const name of readdirSync(options.dir)) if (SCRIPT_TAG.sibling.test(name) && !(name in bundle)) rmSync(join(options.dir, name))
+  },
 })
 
 export default [
   {
     input: { index: 'src/index.ts', node: 'src/node.ts', 'react/index': 'src/react/index.ts' },
     external: (id) => runtimeDependencies.some((dep) => id === dep || id.startsWith(`${dep}/`)) || nodeBuiltins.includes(id),
-    plugins: [typescript(typescriptOptions(true)), fullySpecifiedDeclarations(), pruneDist(['resumable-upload.min.js'])],
+    plugins: [typescript(typescriptOptions(true)), fullySpecifiedDeclarations(), pruneDist(['resumable-upload.'])],
     output: {
       dir: 'dist',
       format: 'es',
@@ -125,16 +208,10 @@ export default [
     },
   },
   {
-    input: 'src/index.ts',
-    plugins: [eagerMemoryStore(), nodeResolve({ browser: true }), typescript(typescriptOptions(false))],
-    output: {
-      file: 'dist/resumable-upload.min.js',
-      format: 'iife',
-      name: 'ResumableUpload',
-      sourcemap: true,
-      // One file for a script tag: what npm users load on demand (tus, fetch…) is inlined.
-      inlineDynamicImports: true,
-      plugins: [terser({ format: { comments: false } })],
-    },
+    input: 'src/script-tag.ts',
+    // The entry sets the global itself; its chunk exports only what the sibling files import.
+    preserveEntrySignatures: 'allow-extension',
+    plugins: [nodeResolve({ browser: true }), typescript(typescriptOptions(false)), pruneSiblings()],
+    output: scriptTagOutput,
   },
 ]

@@ -62,6 +62,9 @@ export interface Bundles {
 
 const ROOT = resolve(import.meta.dirname, '..')
 
+/** The script-tag bundle's file name; the files it loads on demand sit next to it. */
+const SCRIPT_TAG_ENTRY = 'resumable-upload.min.js'
+
 function isRollupOptions(value: unknown): value is RollupOptions {
   return typeof value === 'object' && value !== null && 'input' in value
 }
@@ -70,7 +73,7 @@ function isPlugin(value: unknown): value is Plugin {
   return typeof value === 'object' && value !== null && 'name' in value
 }
 
-/** The IIFE build of the project's rollup config. */
+/** The script-tag build of the project's rollup config (the one whose entry is `resumable-upload.min.js`). */
 async function scriptTagConfig(): Promise<{ input: InputOptions; output: OutputOptions }> {
   const module: unknown = await import(pathToFileURL(join(ROOT, 'rollup.config.mjs')).href)
   const configs: unknown = typeof module === 'object' && module !== null && 'default' in module ? module.default : undefined
@@ -78,9 +81,9 @@ async function scriptTagConfig(): Promise<{ input: InputOptions; output: OutputO
   for (const config of list) {
     if (!isRollupOptions(config)) continue
     const output = Array.isArray(config.output) ? config.output[0] : config.output
-    if (output?.format === 'iife') return { input: config, output }
+    if (output?.entryFileNames === SCRIPT_TAG_ENTRY) return { input: config, output }
   }
-  throw new Error('rollup.config.mjs has no IIFE build')
+  throw new Error(`rollup.config.mjs has no build of ${SCRIPT_TAG_ENTRY}`)
 }
 
 /** TypeScript for the bench's builds: the project's tsconfig, emitting JS only into `outDir`. */
@@ -95,17 +98,29 @@ function typescriptPlugin(outDir: string, rootDir = join(ROOT, 'src'), sourceMap
 /** Silences type-check warnings of files others are editing; a broken build still throws. */
 const quiet: InputOptions['onwarn'] = () => undefined
 
+/**
+ * The script-tag bundle and its sibling files, as rollup.config.mjs builds them (into `dir`, not
+ * `dist`). Its `chunks` say which file is the bundle (`initial`) and which module each file holds.
+ */
 async function buildScriptTag(dir: string): Promise<BuiltBundle> {
   const { input, output } = await scriptTagConfig()
   const out = join(dir, 'script-tag')
   const plugins = (Array.isArray(input.plugins) ? input.plugins : [])
     .filter(isPlugin)
-    .map((plugin) => (plugin.name === 'typescript' ? typescriptPlugin(out) : plugin))
+    .filter((plugin) => !plugin.name.startsWith('prune'))
+    .map((plugin) => (plugin.name === 'typescript' ? typescriptPlugin(out, join(ROOT, 'src'), true) : plugin))
   const bundle = await rollup({ ...input, plugins, onwarn: quiet })
-  const file = join(out, 'resumable-upload.min.js')
-  await bundle.write({ ...output, file, sourcemap: false })
+  const { output: written } = await bundle.write({ ...output, dir: out, sourcemap: 'hidden' })
   await bundle.close()
-  return { files: [file] }
+  const built = written.filter((item): item is OutputChunk => item.type === 'chunk')
+  const ordered = [...built].sort((a, b) => Number(b.isEntry) - Number(a.isEntry) || a.fileName.localeCompare(b.fileName))
+  const chunks = ordered.map((chunk) => ({
+    file: join(out, chunk.fileName),
+    initial: chunk.isEntry,
+    moduleIds: Object.keys(chunk.modules),
+    bytesBySource: bytesBySource(chunk, out),
+  }))
+  return { files: chunks.map((chunk) => chunk.file), chunks }
 }
 
 /** A virtual entry module with `code`. */

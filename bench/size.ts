@@ -3,7 +3,8 @@
  * where our bytes are (per module, through the source maps).
  *
  * `npx tsx bench/size.ts` builds the bundles into a temporary directory and prints the size rows
- * and the per-module breakdown of the browser app and the React app, without the rest of the bench.
+ * and the per-module breakdown of the browser app, the React app and the script tag, without the
+ * rest of the bench.
  * @module
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -32,29 +33,73 @@ export async function measureFiles(name: string, files: string[], note: string):
 }
 
 /**
+ * Modules only uploads with other than default options load (tus, the fetch transport, stream
+ * sources, the memory store, `findPrevious`/`restoreAll`, reading bytes for checksums or sampled
+ * fingerprints). An on-demand chunk of nothing but these is not loaded by a default IETF upload;
+ * any other on-demand chunk counts as loaded by its end (an over-estimate, never an under-one).
+ */
+const NOT_DEFAULT_MODULES = [
+  /[\\/]src[\\/]protocols[\\/]tus(?:-[a-z]+)?\.ts$/,
+  /[\\/]src[\\/]transports[\\/](?:fetch|header-map|response-text)\.ts$/,
+  /[\\/]src[\\/]sources[\\/](?:stream|read)\.ts$/,
+  /[\\/]src[\\/]stores[\\/](?:memory|process-lock)\.ts$/,
+  /[\\/]src[\\/]previous\.ts$/,
+]
+
+/**
  * The chunks a default upload loads before it sends its first byte: the entry, its static
- * imports, and the chunk of the default store (IndexedDB), which `start()` reads first.
+ * imports, and the chunk of the default store (IndexedDB), which `start()` reads first. For the
+ * script tag: the bundle (and the store's sibling file, if it were one).
  */
 export function beforeFirstByte(bundle: BuiltBundle): ChunkContents[] {
   return (bundle.chunks ?? []).filter((chunk) => chunk.initial || chunk.moduleIds.some((id) => DEFAULT_STORE_MODULE.test(id)))
 }
 
+/**
+ * The chunks a default IETF upload has loaded by its end: those before the first byte, and every
+ * on-demand chunk holding a module that is not only for other options (see NOT_DEFAULT_MODULES).
+ */
+export function byEndOfDefaultUpload(bundle: BuiltBundle): ChunkContents[] {
+  const first = beforeFirstByte(bundle)
+  return (bundle.chunks ?? []).filter((chunk) => first.includes(chunk) || chunk.moduleIds.some((id) => isDefaultModule(id)))
+}
+
+/** Whether a default upload may run `id` (a module id as in `ChunkContents.moduleIds`). */
+export function isDefaultModule(id: string): boolean {
+  return !NOT_DEFAULT_MODULES.some((pattern) => pattern.test(id))
+}
+
+/** The files of `chunks`. */
+const filesOf = (chunks: ChunkContents[]): string[] => chunks.map((chunk) => chunk.file)
+
 /** The size rows. Files loaded separately are gzipped separately and summed. */
 export async function measureSizes(bundles: Bundles): Promise<SizeResult[]> {
-  const first = beforeFirstByte(bundles.oursApp)
-  const later = bundles.oursApp.files.filter((file) => !first.some((chunk) => chunk.file === file))
   const names = (files: string[]): string => files.map((file) => basename(file)).join(', ') || 'no chunk'
+  const first = filesOf(beforeFirstByte(bundles.oursApp))
+  const byEnd = filesOf(byEndOfDefaultUpload(bundles.oursApp))
+  const later = (files: string[], before: string[]): string[] => files.filter((file) => !before.includes(file))
+  const scriptFirst = filesOf(beforeFirstByte(bundles.scriptTag))
   const rows = [
     await measureFiles(
       'ours: default IETF upload in a browser, app importing { Upload }',
-      first.map((chunk) => chunk.file),
-      `rollup + node-resolve (browser) + terser; what loads before the first byte is sent: ${names(first.map((chunk) => chunk.file))}`,
+      first,
+      `rollup + node-resolve (browser) + terser; what loads before the first byte is sent: ${names(first)}`,
     ),
-    await measureFiles('ours: + every on-demand chunk', bundles.oursApp.files, `+ ${names(later)} (tus, fetch, streams…), each gzipped`),
+    await measureFiles('ours: + what a default IETF upload loads by its end', byEnd, `+ ${names(later(byEnd, first))}, each gzipped`),
     await measureFiles(
-      'ours: script-tag bundle resumable-upload.min.js',
+      'ours: + every on-demand chunk',
+      bundles.oursApp.files,
+      `+ ${names(later(bundles.oursApp.files, byEnd))} (tus, fetch, streams…), each gzipped`,
+    ),
+    await measureFiles(
+      'ours: script tag, before the first byte of a default IETF upload',
+      scriptFirst,
+      `the script-tag build of rollup.config.mjs (a classic script, global ResumableUpload): ${names(scriptFirst)}`,
+    ),
+    await measureFiles(
+      'ours: script tag + every sibling file',
       bundles.scriptTag.files,
-      'the IIFE build of rollup.config.mjs: the whole API, tus inlined',
+      `+ ${names(later(bundles.scriptTag.files, scriptFirst))}, loaded from the bundle's URL on first use, each gzipped`,
     ),
     await measureFiles('tus-js-client: dist/tus.min.js', bundles.tusJsScriptTag.files, 'tus-js-client 4.3.1 browser bundle as published (UMD, whole API)'),
   ]
@@ -89,14 +134,15 @@ export async function moduleBreakdown(bundle: BuiltBundle): Promise<ModuleSize[]
 
 /** The breakdown as a text table, with a total line per chunk. */
 export function renderBreakdown(title: string, rows: readonly ModuleSize[]): string {
-  const lines = [title, `${'chunk'.padEnd(16)} ${'module'.padEnd(44)} ${'min B'.padStart(7)} ${'≈gz B'.padStart(7)}`]
+  const width = Math.max(16, ...rows.map((row) => row.chunk.length))
+  const lines = [title, `${'chunk'.padEnd(width)} ${'module'.padEnd(44)} ${'min B'.padStart(7)} ${'≈gz B'.padStart(7)}`]
   const chunks = [...new Set(rows.map((row) => row.chunk))]
   for (const chunk of chunks) {
     const own = rows.filter((row) => row.chunk === chunk)
     for (const row of own)
-      lines.push(`${row.chunk.padEnd(16)} ${row.source.padEnd(44)} ${String(row.minBytes).padStart(7)} ${String(row.gzipShare).padStart(7)}`)
+      lines.push(`${row.chunk.padEnd(width)} ${row.source.padEnd(44)} ${String(row.minBytes).padStart(7)} ${String(row.gzipShare).padStart(7)}`)
     const sum = (key: 'minBytes' | 'gzipShare'): string => String(own.reduce((total, row) => total + row[key], 0)).padStart(7)
-    lines.push(`${chunk.padEnd(16)} ${'= chunk total'.padEnd(44)} ${sum('minBytes')} ${sum('gzipShare')}`)
+    lines.push(`${chunk.padEnd(width)} ${'= chunk total'.padEnd(44)} ${sum('minBytes')} ${sum('gzipShare')}`)
   }
   return lines.join('\n')
 }
@@ -115,6 +161,8 @@ async function main(): Promise<void> {
     )
     console.log()
     console.log(renderBreakdown('app importing { useUpload } (React external)', markFirst(bundles.oursReact, await moduleBreakdown(bundles.oursReact))))
+    console.log()
+    console.log(renderBreakdown('script tag and its sibling files', markFirst(bundles.scriptTag, await moduleBreakdown(bundles.scriptTag))))
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

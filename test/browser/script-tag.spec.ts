@@ -1,13 +1,63 @@
+/**
+ * The script-tag bundle in Chromium (`dist/resumable-upload.min.js`, a classic script): it defines
+ * `window.ResumableUpload` at once, and loads the sibling files of what a page uses only when the
+ * page uses it (tus, the fetch transport…), from the bundle's own URL, in pages and in a classic
+ * worker (importScripts). IETF uploads go to the reference server, tus uploads to `@tus/server`;
+ * stored bytes are checked by length and SHA-256. A sibling file that does not load fails the
+ * upload with a typed UploadError (default retries: no hang), and a later upload loads it.
+ */
 import { createHash } from 'node:crypto'
+import { readFile, readdir } from 'node:fs/promises'
+import type { Page } from '@playwright/test'
+import { isDefaultModule } from '../../bench/size'
+import { startTusServer, type TusTestServer } from '../support/tus-server'
 import { expect, test } from './fixtures'
 
-test('the script-tag bundle defines window.ResumableUpload', async ({ page, servers }) => {
+const SIZE = 3 * 1024 * 1024 + 77
+const SIBLING = /\/dist\/(resumable-upload\.[^/]+\.min\.js)$/
+const TUS_FILE = 'resumable-upload.tus.min.js'
+
+let tus: TusTestServer
+
+test.beforeAll(async () => {
+  tus = await startTusServer({ checksum: true })
+})
+test.afterAll(async () => {
+  await tus.close()
+})
+
+/** Names of the sibling files the page (or its workers) requested, in order. */
+function siblingRequests(page: Page): string[] {
+  const names: string[] = []
+  page.on('request', (request) => {
+    const match = SIBLING.exec(new URL(request.url()).pathname)
+    if (match?.[1]) names.push(match[1])
+  })
+  return names
+}
+
+/** An upload of SIZE random bytes from the page: its URL, the bytes' SHA-256, or the error. */
+interface PageOutcome {
+  url?: string
+  sha256: string
+  code?: string
+  message?: string
+  isUploadError?: boolean
+  server?: unknown
+}
+
+test('the script-tag bundle defines window.ResumableUpload, and nothing else is loaded with it', async ({ page, servers }) => {
+  const requested = siblingRequests(page)
   await page.goto(`${servers.pages.url}/script-tag.html`)
   const exported = await page.evaluate(() => {
     const api = (window as unknown as { ResumableUpload?: Record<string, unknown> }).ResumableUpload
     return api ? Object.keys(api).sort() : null
   })
-  expect(exported).toEqual(expect.arrayContaining(['Upload', 'UploadError', 'ietfProtocol', 'xhrTransport', 'fetchTransport']))
+  expect(exported).toEqual(
+    expect.arrayContaining(['Upload', 'UploadError', 'ietfProtocol', 'tusProtocol', 'xhrTransport', 'fetchTransport', 'memoryStore', 'indexedDbStore']),
+  )
+  expect(exported).not.toContain('_chunk')
+  expect(requested).toEqual([])
 })
 
 test('a page posts a body to the reference server with fetch and reads the final response', async ({ page, servers, uploads }) => {
@@ -36,4 +86,112 @@ test('a page posts a body to the reference server with fetch and reads the final
   expect(answer.json).toMatchObject({ size: body.length, sha256 })
   const stored = await uploads.upload(answer.json.id)
   expect(stored).toMatchObject({ length: body.length, offset: body.length, complete: true, sha256 })
+})
+
+test('IETF then tus from one page: the tus file is requested for the tus upload only, both store the bytes', async ({ page, servers, uploads }) => {
+  const requested = siblingRequests(page)
+  await page.goto(`${servers.pages.url}/upload.html`)
+  const upload = (endpoint: string, protocol: 'ietf' | 'tus'): Promise<PageOutcome> =>
+    page.evaluate(
+      async ({ endpoint, protocol, size }) => {
+        const { blob, sha256 } = await window.makeRandomBlob(size)
+        const { url } = await new window.ResumableUpload.Upload(blob, { endpoint, protocol }).start()
+        return { url, sha256 }
+      },
+      { endpoint, protocol, size: SIZE },
+    )
+  const ietf = await upload(uploads.endpoint, 'ietf')
+  expect(await uploads.upload(uploads.uploadIdFromUrl(ietf.url ?? ''))).toMatchObject({ length: SIZE, offset: SIZE, complete: true, sha256: ietf.sha256 })
+  expect(requested).not.toContain(TUS_FILE)
+  // `npm run size` counts every file a default upload loads in its by-the-end rows (bench/size.ts).
+  for (const name of requested) {
+    const { sources } = JSON.parse(await readFile(`dist/${name}.map`, 'utf8')) as { sources: string[] }
+    expect(
+      sources.some((source) => isDefaultModule(source)),
+      `${name}: ${sources.join(', ')}`,
+    ).toBe(true)
+  }
+  const afterIetf = requested.length
+  const viaTus = await upload(tus.endpoint, 'tus')
+  const stored = await tus.stored(tus.idOf(viaTus.url ?? ''))
+  expect({ length: stored?.length, sha256: stored?.sha256 }).toEqual({ length: SIZE, sha256: viaTus.sha256 })
+  expect(requested.slice(afterIetf)).toContain(TUS_FILE)
+  // Each file once, and only files the build wrote.
+  const built = await readdir('dist')
+  expect(new Set(requested).size).toBe(requested.length)
+  for (const name of requested) expect(built).toContain(name)
+})
+
+test('tusProtocol() from the script tag: a stand-in that loads tus (and what checksums read) before the first request', async ({ page, servers }) => {
+  const requested = siblingRequests(page)
+  await page.goto(`${servers.pages.url}/upload.html`)
+  const outcome: PageOutcome = await page.evaluate(
+    async ({ endpoint, size }) => {
+      const { blob, sha256 } = await window.makeRandomBlob(size)
+      const protocol = window.ResumableUpload.tusProtocol({ checksum: 'sha256' })
+      const { url } = await new window.ResumableUpload.Upload(blob, { endpoint, protocol, chunkSize: 1024 * 1024 }).start()
+      return { url, sha256, server: protocol.server }
+    },
+    { endpoint: tus.endpoint, size: SIZE },
+  )
+  const stored = await tus.stored(tus.idOf(outcome.url ?? ''))
+  expect({ length: stored?.length, sha256: stored?.sha256 }).toEqual({ length: SIZE, sha256: outcome.sha256 })
+  expect(tus.checksums.verified).toBeGreaterThanOrEqual(4)
+  expect(outcome.server).toMatchObject({ extensions: expect.arrayContaining(['checksum']) })
+  expect(requested).toContain(TUS_FILE)
+})
+
+// A new Upload, not the failed one started again: Upload keeps its failed protocol load (reported).
+test('a sibling file that does not load: a typed network UploadError, no hang; a later upload loads it and completes', async ({ page, servers }) => {
+  const requested = siblingRequests(page)
+  await page.route(`**/dist/${TUS_FILE}`, (route) => route.fulfill({ status: 404, body: 'not here' }))
+  await page.goto(`${servers.pages.url}/upload.html`)
+  const failed: PageOutcome = await page.evaluate(
+    async ({ endpoint, size }) => {
+      const { blob, sha256 } = await window.makeRandomBlob(size)
+      ;(window as unknown as { pending: unknown }).pending = { blob, sha256 }
+      return new window.ResumableUpload.Upload(blob, { endpoint, protocol: 'tus' }).start().then(
+        () => ({ sha256, code: 'none' }),
+        (error: { code?: string; message?: string }) => ({
+          sha256,
+          code: error.code,
+          message: error.message,
+          isUploadError: error instanceof window.ResumableUpload.UploadError,
+        }),
+      )
+    },
+    { endpoint: tus.endpoint, size: SIZE },
+  )
+  expect(failed).toMatchObject({ code: 'network', isUploadError: true })
+  expect(failed.message).toContain(TUS_FILE)
+  expect(requested).toEqual([TUS_FILE])
+  await page.unroute(`**/dist/${TUS_FILE}`)
+  const again: PageOutcome = await page.evaluate(async (endpoint) => {
+    const { blob, sha256 } = (window as unknown as { pending: { blob: Blob; sha256: string } }).pending
+    const { url } = await new window.ResumableUpload.Upload(blob, { endpoint, protocol: 'tus' }).start()
+    return { url, sha256 }
+  }, tus.endpoint)
+  const stored = await tus.stored(tus.idOf(again.url ?? ''))
+  expect({ length: stored?.length, sha256: stored?.sha256 }).toEqual({ length: SIZE, sha256: failed.sha256 })
+  // Requested again (the loader forgets a failed load); the default checksum also loads its reader.
+  expect(requested.filter((name) => name === TUS_FILE)).toEqual([TUS_FILE, TUS_FILE])
+})
+
+test('a classic worker (importScripts) loads the tus file from the bundle’s URL, not the worker’s', async ({ page, servers }) => {
+  const requested = siblingRequests(page)
+  await page.goto(`${servers.pages.url}/script-tag.html`)
+  const outcome = await page.evaluate(
+    ({ endpoint, size }) =>
+      new Promise<PageOutcome>((resolve) => {
+        const worker = new Worker('/script-tag-worker.js')
+        worker.onmessage = ({ data }) => (worker.terminate(), resolve(data as PageOutcome))
+        worker.onerror = (event) => resolve({ sha256: '', code: 'worker-error', message: event.message })
+        worker.postMessage({ endpoint, protocol: 'tus', size })
+      }),
+    { endpoint: tus.endpoint, size: SIZE },
+  )
+  expect(outcome).toMatchObject({ type: 'done' })
+  const stored = await tus.stored(tus.idOf(outcome.url ?? ''))
+  expect({ length: stored?.length, sha256: stored?.sha256 }).toEqual({ length: SIZE, sha256: outcome.sha256 })
+  expect(requested).toContain(TUS_FILE)
 })

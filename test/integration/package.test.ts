@@ -139,6 +139,19 @@ describe('the packed tarball', () => {
     }
   })
 
+  it('the script-tag bundle and exactly the sibling files it can load (tus among them), each defining itself', async () => {
+    const unpacked = join(work.dir, 'unpacked-script-tag')
+    await mkdir(unpacked)
+    await run('tar', ['-xzf', tarball, '-C', unpacked], work.dir)
+    const siblings = packedFiles.filter((file) => /^dist\/resumable-upload\.[^/]+\.min\.js$/.test(file))
+    const code = await Promise.all(['dist/resumable-upload.min.js', ...siblings].map(async (file) => readFile(join(unpacked, 'package', file), 'utf8')))
+    const named = new Set(code.flatMap((text) => [...text.matchAll(/"\.\/(resumable-upload\.[^"]+)"/g)].map((match) => `dist/${match[1]}.js`)))
+    named.delete('dist/resumable-upload.min.js')
+    expect(siblings).toContain('dist/resumable-upload.tus.min.js')
+    expect([...named].sort()).toEqual([...siblings].sort())
+    siblings.forEach((file, index) => expect(code[index + 1]).toMatch(new RegExp(`^ResumableUpload\\._chunk\\("${file.slice(5, -3).replaceAll('.', '\\.')}"`)))
+  })
+
   it('publint: no errors, warnings or suggestions', async () => {
     const data = await readFile(tarball)
     const { messages, pkg } = await publint({
