@@ -30,13 +30,17 @@ export function baseHeaders(ctx: Context): HeaderMap {
   return { 'upload-draft-interop-version': String(ctx.interopVersion) }
 }
 
-/** Throws for a range that contradicts itself or the size (checklist 7: consistent lengths). */
-function checkRange(start: number, end: number, size: number | undefined, complete: boolean): void {
+/**
+ * Throws for a range that contradicts itself or the size (checklist 7: consistent lengths): not
+ * offsets of at most 15 digits, ending before it starts or past the size, a completing request
+ * that does not end at the size, a creation that does not start at 0.
+ */
+function checkRange(start: number, end: number, size: number | undefined, complete: boolean, creation: boolean): void {
   const isOffset = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= SF_INTEGER_MAX
-  if (!isOffset(start) || !isOffset(end) || end < start) throw new RangeError(`invalid byte range [${start}, ${end})`)
-  if (size === undefined) return
-  if (!isOffset(size) || end > size) throw new RangeError(`byte range [${start}, ${end}) does not fit size ${size}`)
-  if (complete && end !== size) throw new RangeError(`a completing request must end at the size ${size}, not ${end}`)
+  const last = size ?? end
+  if (!isOffset(start) || !isOffset(end) || !isOffset(last) || end < start || end > last || (complete && end !== last) || (creation && start !== 0)) {
+    throw new RangeError(`invalid byte range [${start}, ${end}) for a ${complete ? 'completing ' : ''}${creation ? 'creation' : 'append'}, size ${size}`)
+  }
 }
 
 /**
@@ -53,7 +57,7 @@ function request(
   declare: boolean,
   headers: HeaderMap,
 ): RequestDescription {
-  checkRange(offset, end, size, complete)
+  checkRange(offset, end, size, complete, method === 'POST')
   const v3 = ctx.interopVersion === 3
   Object.assign(headers, baseHeaders(ctx), { [v3 ? 'upload-incomplete' : 'upload-complete']: v3 !== complete ? '?1' : '?0' })
   const length = size ?? (complete ? end : undefined)
@@ -67,11 +71,9 @@ function request(
 
 /** The creation request (POST): the length whenever it is known, and the file's type and name. */
 export function createRequest(ctx: Context, input: CreateInput): RequestDescription {
-  const offset = input.body?.start ?? 0
-  if (offset !== 0) throw new RangeError(`a creation request starts at offset 0, not ${offset}`)
   const headers: HeaderMap = { 'content-type': fileContentType(input.type) }
   if (ctx.contentDisposition && input.name) headers['content-disposition'] = contentDisposition(input.name)
-  return request(ctx, 'POST', input.endpoint, { ...input, offset, end: input.body?.end ?? 0 }, true, headers)
+  return request(ctx, 'POST', input.endpoint, { ...input, offset: input.body?.start ?? 0, end: input.body?.end ?? 0 }, true, headers)
 }
 
 /**

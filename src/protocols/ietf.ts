@@ -54,6 +54,7 @@
  * installs that code up front ({@link installIetfResponses}), so no 104 is missed there.
  * @module
  */
+import { UploadError } from '../errors'
 import type { HttpResponse, InterimResult, Protocol, ProtocolResult, RequestDescription, RequestKind } from '../types'
 import { PARTIAL_UPLOAD_TYPE, appendContentType, appendRequest, baseHeaders, createRequest, type Context } from './ietf-requests'
 import type * as ResponsesModule from './ietf-responses'
@@ -95,14 +96,15 @@ export type IetfResponses = typeof ResponsesModule
 let responses: IetfResponses | undefined
 let loading: Promise<IetfResponses> | undefined
 
-/** Loads the response reader, once for every IETF protocol object. */
+/** Loads the response reader, once for every IETF protocol object (again after a failed load). */
 function load(): Promise<IetfResponses> {
-  if (!loading) {
-    loading = import('./ietf-responses').then((module) => (responses = module))
-    // `warm` does not wait: a failed load is reported by the `interpret` that awaits it.
-    loading.catch(() => {})
-  }
-  return loading
+  return (loading ??= import('./ietf-responses').then(
+    (module) => (responses = module),
+    (cause: unknown) => {
+      loading = undefined
+      throw new UploadError('network', 'a part of resumable-upload could not be loaded', { cause })
+    },
+  ))
 }
 
 /**
@@ -149,6 +151,7 @@ export function ietfProtocol(options: IetfProtocolOptions = {}): IetfProtocol {
     cancelRequest: (url) => bodiless('DELETE', url, 'cancel'),
     interpretInterim: (request, response): InterimResult => responses?.interpretInterim(ctx, request, response) ?? { kind: 'ignored' },
     interpret: async (kind, request, response) => (await load()).interpret(ctx, kind, request, response),
-    warm: () => void load(),
+    // `warm` does not wait: a failed load is reported by the `interpret` that loads again.
+    warm: () => void load().catch(() => {}),
   }
 }

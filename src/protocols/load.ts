@@ -20,15 +20,10 @@ export interface ProtocolSettings {
   interopVersion?: number
 }
 
-/** The Protocol for a name. */
+/** The Protocol for a name; a TypeError for a name that is none (from JavaScript). */
 export async function loadProtocol(name: ProtocolName, { clock, interopVersion }: ProtocolSettings): Promise<Protocol> {
-  switch (name) {
-    case 'ietf':
-      return ietfProtocol(interopVersion === undefined ? { clock } : { clock, interopVersion })
-    case 'tus': {
-      // Loaded on demand: apps that never name tus do not bundle it.
-      const { tusProtocol } = await import('./tus')
-      return tusProtocol({ clock })
-    }
-  }
+  if (name === 'ietf') return ietfProtocol({ clock, interopVersion })
+  // Loaded on demand: apps that never name tus do not bundle it.
+  if (name === 'tus') return (await import('./tus')).tusProtocol({ clock })
+  throw new TypeError(`resumable-upload: unknown protocol '${String(name)}'`)
 }

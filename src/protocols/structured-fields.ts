@@ -6,13 +6,13 @@
  * Values of the types the client never reads (Decimal, String, Token, Byte Sequence, Date, Display
  * String, Inner List) and every parameter are checked, then dropped. The checks are regular
  * expressions built from the RFC's grammar: a few hundred bytes instead of a full parser.
- * Serializing (./sf-serialize, re-exported here) throws a RangeError for a value that has no
+ * Serializing (Integers and Booleans in ./sf-serialize, re-exported here) throws a RangeError for a value that has no
  * structured-field form.
  * @module
  */
-import { KEY } from './sf-serialize'
+import { serializeBoolean, serializeInteger } from './sf-serialize'
 
-export { SF_INTEGER_MAX, serializeBoolean, serializeDictionary, serializeInteger } from './sf-serialize'
+export { SF_INTEGER_MAX, serializeBoolean, serializeInteger } from './sf-serialize'
 
 /**
  * A Dictionary member as the client reads it: an Integer is a `number`, a Boolean (or a bare key)
@@ -28,6 +28,8 @@ export type SfDictionary = Map<string, SfItem>
 
 // Plain strings, not String.raw: a tagged template is a call, which bundlers keep in the chunk
 // that imports this module first (the entry), instead of the lazy chunk that needs it.
+/** A Dictionary key (RFC 9651 §3.1.2), as a regular expression source. */
+const KEY = '[a-z*][a-z0-9_.*-]*'
 const INTEGER = '-?\\d{1,15}'
 const BOOLEAN = '\\?([01])'
 // The bare items the client never reads: Decimal, String, Token, Byte Sequence (padding optional,
@@ -99,4 +101,19 @@ export function parseDictionary(input: string | null | undefined): SfDictionary 
     dictionary.set(key, { value: integer ? +integer || 0 : digit ? digit === '1' : !equals || undefined })
   }
   return dictionary
+}
+
+/**
+ * Serializes a Dictionary of Integers and Booleans (a `true` member is its bare key), e.g.
+ * `serializeDictionary({ 'max-size': 100 })` gives `max-size=100`. Throws RangeError for a key
+ * that is not a structured-field key or a value that is not an SF Integer.
+ */
+export function serializeDictionary(entries: Record<string, number | boolean>): string {
+  return Object.entries(entries)
+    .map(([key, value]) => {
+      if (!new RegExp(`^${KEY}$`).test(key)) throw new RangeError(`not a structured-field key: ${key}`)
+      if (value === true) return key
+      return `${key}=${typeof value === 'boolean' ? serializeBoolean(value) : serializeInteger(value)}`
+    })
+    .join(', ')
 }

@@ -33,6 +33,20 @@ describe('the IETF response reader loads lazily', () => {
     expect(protocol.interpretInterim(request, LOCATION_104).kind).toBe('location')
   })
 
+  it('a failed load is a retryable network error, and the next interpret loads again', async () => {
+    vi.resetModules()
+    vi.doMock('../../src/protocols/ietf-responses', () => {
+      throw new Error('offline')
+    })
+    const { ietfProtocol } = await import('../../src/protocols/ietf')
+    const protocol = ietfProtocol()
+    const request = protocol.createRequest(input)
+    protocol.warm() // its failure is left to the interpret that waits for it
+    await expect(protocol.interpret('create', request, created({}))).rejects.toMatchObject({ code: 'network', retryable: true })
+    vi.doUnmock('../../src/protocols/ietf-responses')
+    expect(await protocol.interpret('create', request, created({}))).toMatchObject({ kind: 'created', url: UPLOAD })
+  })
+
   it('the Node entry installs it: a 104 is read before any response was interpreted', async () => {
     vi.resetModules()
     const { ietfProtocol } = await import('../../src/protocols/ietf')

@@ -6,6 +6,7 @@ import { contentDisposition, fileContentType, isSameOrigin, parseHttpDate, parse
 import { ietfProtocol, installIetfResponses, type IetfProtocolOptions } from '../../src/protocols/ietf'
 import * as ietfResponses from '../../src/protocols/ietf-responses'
 import { checkSize, isExpired, planChunk } from '../../src/protocols/limits'
+import { loadProtocol } from '../../src/protocols/load'
 import { parseUploadLimit } from '../../src/protocols/upload-limit'
 import type { HeaderMap, HttpResponse, ProtocolResult, RequestDescription } from '../../src/types'
 
@@ -44,6 +45,12 @@ describe('requests', () => {
     const seven = make({ interopVersion: 7 })
     expect(seven.offsetRequest(UPLOAD).headers['upload-draft-interop-version']).toBe('7')
     expect([protocol.name, protocol.version, seven.version]).toEqual(['ietf', '8', '7'])
+  })
+
+  it('loadProtocol builds the IETF protocol with the interop version, and refuses a name it does not know', async () => {
+    expect((await loadProtocol('ietf', { clock: () => NOW, interopVersion: 6 })).version).toBe('6')
+    expect((await loadProtocol('ietf', { clock: () => NOW })).version).toBe('8')
+    await expect(loadProtocol('tuss' as 'tus', { clock: () => NOW })).rejects.toThrow("unknown protocol 'tuss'")
   })
 
   it('refuses an interop version that is not an integer from 3', async () => {
@@ -115,6 +122,8 @@ describe('requests', () => {
       () => protocol.appendRequest({ url: UPLOAD, offset: 40, end: 90, size: 100, complete: true }),
     ]
     for (const call of bad) expect(call).toThrow(RangeError)
+    expect(bad[0]).toThrow('invalid byte range [0, 40) for a completing creation, size 100')
+    expect(bad[2]).toThrow('invalid byte range [10, 100) for a completing creation, size 100')
   })
 
   it('[C15] offset retrieval is HEAD and cancellation DELETE, both without a body', async () => {
