@@ -4,7 +4,7 @@
  * UploadError the Upload fails or retries with.
  * @module
  */
-import { UploadError, type UploadErrorCode } from '../errors'
+import { UploadError } from '../errors'
 import type { ProtocolResult, UploadLimits } from '../types'
 import { isRealProgress } from '../protocols/limits'
 
@@ -13,9 +13,6 @@ export const MAX_MISMATCHES_IN_A_ROW = 3
 
 /** The smallest request size tried after a 413 that named no `max-append-size` (halving stops here). */
 export const SMALLEST_CHUNK_AFTER_413 = 64 * 1024
-
-/** The most a creation request carries when the URL only comes with its answer (tus in Node). */
-export const SMALL_CREATION_BODY = 1024 * 1024
 
 /**
  * A completion must cover the whole source: a server that reports it complete at another offset
@@ -73,16 +70,17 @@ export function unexpected(result: ProtocolResult): UploadError {
   return new UploadError('malformed-response', `unexpected answer from the server (${result.kind})`, { retryable: false })
 }
 
-/** Failures after which the stored record is forgotten; one that ran out of retries stays resumable. */
-export const FORGET_ON: ReadonlySet<UploadErrorCode> = new Set<UploadErrorCode>([
-  'offset-invalid',
-  'length-mismatch',
-  'location-refused',
-  'location-changed',
-  'too-large',
-  'limit-unusable',
-  'redirect-refused',
-  'upload-gone',
-  'upload-failed',
-  'source-changed',
-])
+/** The longest delay a timer holds (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+export const MAX_TIMER_DELAY = 2 ** 31 - 1
+
+/**
+ * The wait for a server's `Retry-After` of `seconds`, in ms: at most `maxSeconds` (the
+ * `maxRetryAfter` option), and never more than a timer can hold.
+ *
+ * @example
+ * retryAfterDelay(2_000_000, 300) // 300_000
+ */
+export function retryAfterDelay(seconds: number, maxSeconds: number): number {
+  if (!(seconds > 0) || !(maxSeconds > 0)) return 0
+  return Math.min(Math.min(seconds, maxSeconds) * 1000, MAX_TIMER_DELAY)
+}

@@ -1,14 +1,15 @@
 /**
  * One attempt of the Upload's loop: ask the session for a step, perform it (slice the source,
  * build the protocol's request, send it), and hand the answer back, until the session says the
- * upload is done or an error ends the attempt.
+ * upload is done or an error ends the attempt. What reads answers (./later, the protocol's
+ * `interpret`) starts loading once a request is on its way and is awaited before its answer is read.
  * @module
  */
 import { UploadError } from '../errors'
 import type { UploadResult } from '../options'
 import type { RequestSender } from '../request-sender'
-import type { HttpResponse, Protocol, RequestDescription, RequestKind, Source, SourceChunk } from '../types'
-import { digestHeaders } from './digest'
+import type { HeaderMap, Protocol, RequestDescription, RequestKind, Source, SourceChunk } from '../types'
+import type * as LaterModule from './later'
 import type { Outcome, Sent, Step, UploadSession } from './session'
 
 /** What a step needs from the Upload. */
@@ -25,6 +26,23 @@ export interface LoopContext {
   apply: (outcome: Outcome) => void
 }
 
+/** The module ./later: the session's response side and p-retry. */
+export type Later = typeof LaterModule
+
+let later: Promise<Later> | undefined
+let loaded: Later | undefined
+
+/** Loads ./later (once); a failed load is a retryable `network` error, and the next call tries again. */
+export function loadLater(): Promise<Later> {
+  return (later ??= import('./later').then(
+    (module) => (loaded = module),
+    (cause: unknown) => {
+      later = undefined
+      throw new UploadError('network', 'a part of resumable-upload could not be loaded', { cause })
+    },
+  ))
+}
+
 /** Steps until the upload is complete (resolves) or a step fails (rejects; p-retry decides what next). */
 export async function performStep(ctx: LoopContext): Promise<UploadResult> {
   for (;;) {
@@ -35,37 +53,43 @@ export async function performStep(ctx: LoopContext): Promise<UploadResult> {
   }
 }
 
+function aborted(state: string): UploadError {
+  return new UploadError('aborted', `the upload was ${state}`, { retryable: false })
+}
+
 async function perform(ctx: LoopContext, step: Step): Promise<UploadResult | undefined> {
   const { protocol, source } = ctx
   switch (step.kind) {
     case 'stopped':
-      throw new UploadError('aborted', `the upload was ${step.state}`, { retryable: false })
+      throw aborted(step.state)
     case 'discover': {
       const request = ctx.endpoint === undefined ? undefined : protocol.discoverRequest?.(ctx.endpoint)
       if (!request) throw new UploadError('malformed-response', 'no discovery request', { retryable: false })
-      return exchange(ctx, 'discover', request, undefined, { kind: 'discover' })
+      return exchange(ctx, 'discover', request, undefined, step)
     }
     case 'offset':
-      return exchange(ctx, 'offset', protocol.offsetRequest(step.url), undefined, { kind: 'offset', url: step.url })
+      return exchange(ctx, 'offset', protocol.offsetRequest(step.url), undefined, step)
     case 'create': {
       const endpoint = ctx.endpoint
       if (endpoint === undefined) throw new UploadError('upload-gone', 'the upload is gone and no endpoint is set to create a new one', { retryable: false })
       const chunk = step.end === undefined ? undefined : await source.slice(0, step.end)
       const complete = chunk ? chunk.last : source.size === 0
+      const { size, name, type } = source
       const request = protocol.createRequest({
-        ...{ endpoint, size: source.size, body: chunk ? { start: 0, end: chunk.length } : null, complete, metadata: ctx.metadata },
-        ...(source.name === undefined ? {} : { name: source.name }),
-        ...(source.type === undefined ? {} : { type: source.type }),
+        ...{ endpoint, size, body: chunk ? { start: 0, end: chunk.length } : null, complete, metadata: ctx.metadata },
+        ...(name === undefined ? {} : { name }),
+        ...(type === undefined ? {} : { type }),
       })
       // A protocol may leave the body out (tus without creation-with-upload): then none is sent.
       const sent = request.body === null ? undefined : chunk
       return exchange(ctx, 'create', request, sent, { kind: 'create', length: sent?.length, complete })
     }
     case 'append': {
-      const chunk = await source.slice(step.offset, step.end)
       const { url, offset } = step
-      const request = protocol.appendRequest({ url, offset, end: offset + chunk.length, size: source.size, complete: chunk.last })
-      return exchange(ctx, 'append', request, chunk, { kind: 'append', url, offset, length: chunk.length, complete: chunk.last })
+      const chunk = await source.slice(offset, step.end)
+      const { length, last: complete } = chunk
+      const request = protocol.appendRequest({ url, offset, end: offset + length, size: source.size, complete })
+      return exchange(ctx, 'append', request, chunk, { kind: 'append', url, offset, length, complete })
     }
   }
 }
@@ -79,24 +103,43 @@ async function exchange(
   sent: Sent,
 ): Promise<UploadResult | undefined> {
   const { session, protocol } = ctx
-  if (session.state === 'paused' || session.state === 'aborted') throw new UploadError('aborted', `the upload was ${session.state}`, { retryable: false })
-  const body = chunk ? await digestHeaders(protocol, request, chunk) : { headers: {}, chunk }
+  const stopped = (): boolean => session.state === 'paused' || session.state === 'aborted'
+  if (stopped()) throw aborted(session.state)
+  let headers: HeaderMap = {}
+  // A digest (tus `Upload-Checksum`) is computed here, so that protocols never read source bytes.
+  if (chunk && protocol.bodyDigest?.(request)) ({ headers, chunk } = await (await import('./digest')).digestHeaders(protocol, request, chunk))
+  // Interim responses are read the moment they arrive: where they can come, load their reader first.
+  if (ctx.sender.transport.seesInterimResponses) await loadLater()
+  let warmed = false
+  const warm = (): void => {
+    if (warmed) return
+    warmed = true
+    protocol.warm?.()
+    loadLater().catch(() => undefined)
+  }
   session.begin(sent)
   const started = Date.now()
-  let response: HttpResponse
   try {
-    response = await ctx.sender.send(request, body.chunk, body.headers, {
+    const sending = ctx.sender.send(request, chunk, headers, {
       signals: ctx.signals,
-      onProgress: (bytes) => ctx.apply(session.progress(bytes)),
-      onInterim: (interim) => ctx.apply(session.interim(protocol.interpretInterim(request, interim))),
-      stopped: () => session.state === 'paused' || session.state === 'aborted',
+      // The body is on its way: load what reads the answer meanwhile.
+      onProgress: (bytes) => {
+        warm()
+        ctx.apply(session.progress(bytes))
+      },
+      onInterim: (interim) => ctx.apply((loaded as Later).interim(session, protocol.interpretInterim(request, interim))),
+      stopped,
     })
+    if (!chunk) warm()
+    const response = await sending
+    const ms = Date.now() - started
+    const { receive } = await loadLater()
+    const outcome = receive(session, await protocol.interpret(kind, request, response), response, ms)
+    ctx.apply(outcome)
+    return outcome.done
   } catch (error) {
-    session.failed()
+    // The request failed, or its answer could not be read: the offset is in doubt.
+    if (session.inFlight) session.failed()
     throw error
   }
-  const ms = Date.now() - started
-  const outcome = session.receive(await protocol.interpret(kind, request, response), response, ms)
-  ctx.apply(outcome)
-  return outcome.done
 }

@@ -1,5 +1,6 @@
 /**
- * The pure upload session (src/upload/session.ts), with no network: table tests of each rule
+ * The pure upload session (src/upload/session.ts, with its response side src/upload/responses.ts
+ * that the Upload loads after the first byte), with no network: table tests of each rule
  * (chunk plan, HEAD after failure, completion checks, offsets, mismatches, gone and restarts,
  * 104 locations, 413 shrinking, limits, Retry-After cap, real progress, pause/resume, adaptive
  * sizes), and property tests that drive it with random answers from a hostile server (seeded, so
@@ -8,6 +9,7 @@
 import { describe, expect, it } from 'vitest'
 import { UploadError } from '../../src/errors'
 import type { RequestSizer } from '../../src/upload/request-size'
+import { interim, receive, retrying, roundEnded, shouldRetry } from '../../src/upload/responses'
 import { UploadSession, type Effect, type Outcome, type SessionConfig, type Step } from '../../src/upload/session'
 import type { HttpResponse, ProtocolResult } from '../../src/types'
 import { seededRandom } from '../support/files'
@@ -52,7 +54,7 @@ function send(session: UploadSession): Step {
 
 function created(session: UploadSession, url = URL1): Outcome {
   send(session)
-  return session.receive({ kind: 'created', url, offset: undefined, limits: {} }, ok)
+  return receive(session, { kind: 'created', url, offset: undefined, limits: {} }, ok)
 }
 
 function kinds(effects: Effect[]): string[] {
@@ -64,14 +66,19 @@ describe('steps', () => {
     const session = new UploadSession(config())
     expect(send(session)).toEqual({ kind: 'create', end: undefined })
     expect(session.state).toBe('creating')
-    const learned = session.receive({ kind: 'created', url: URL1, offset: undefined, limits: {} }, ok)
+    const learned = receive(session, { kind: 'created', url: URL1, offset: undefined, limits: {} }, ok)
     expect(learned.effects).toContainEqual({ kind: 'url', url: URL1, via: 'created' })
     expect(send(session)).toEqual({ kind: 'append', url: URL1, offset: 0, end: 4 * MiB })
-    expect(session.receive({ kind: 'appended', offset: 4 * MiB, limits: {} }, ok).effects).toContainEqual({ kind: 'chunk', start: 0, end: 4 * MiB, save: true })
+    expect(receive(session, { kind: 'appended', offset: 4 * MiB, limits: {} }, ok).effects).toContainEqual({
+      kind: 'chunk',
+      start: 0,
+      end: 4 * MiB,
+      save: true,
+    })
     expect(send(session)).toMatchObject({ kind: 'append', offset: 4 * MiB, end: 8 * MiB })
-    session.receive({ kind: 'appended', offset: 8 * MiB, limits: {} }, ok)
+    receive(session, { kind: 'appended', offset: 8 * MiB, limits: {} }, ok)
     expect(send(session)).toMatchObject({ kind: 'append', offset: 8 * MiB, end: 10 * MiB })
-    const done = session.receive({ kind: 'complete', url: undefined, response: ok, offset: 10 * MiB }, ok)
+    const done = receive(session, { kind: 'complete', url: undefined, response: ok, offset: 10 * MiB }, ok)
     expect(done.done).toEqual({ url: URL1, response: ok })
     expect(session.acked).toBe(8 * MiB)
     expect(session.position).toEqual({ kind: 'offset', offset: 8 * MiB })
@@ -87,9 +94,9 @@ describe('steps', () => {
   it('discovers once before the first creation when the protocol does', () => {
     const session = new UploadSession(config({ discovers: true }))
     expect(send(session)).toEqual({ kind: 'discover' })
-    session.receive({ kind: 'discovered', limits: { maxAppendSize: 2 * MiB } }, ok)
+    receive(session, { kind: 'discovered', limits: { maxAppendSize: 2 * MiB } }, ok)
     expect(send(session)).toEqual({ kind: 'create', end: undefined })
-    session.receive({ kind: 'created', url: URL1, offset: undefined, limits: {} }, ok)
+    receive(session, { kind: 'created', url: URL1, offset: undefined, limits: {} }, ok)
     expect(send(session)).toMatchObject({ kind: 'append', end: 2 * MiB })
   })
 
@@ -113,7 +120,7 @@ describe('steps', () => {
     const session = new UploadSession(config({ chunkSize: undefined, sizer }))
     created(session)
     expect(send(session)).toMatchObject({ end: 3 * MiB })
-    session.receive({ kind: 'appended', offset: 3 * MiB, limits: {} }, ok, 120)
+    receive(session, { kind: 'appended', offset: 3 * MiB, limits: {} }, ok, 120)
     expect(observed).toEqual([[3 * MiB, 120]])
     size = 5 * MiB
     expect(send(session)).toMatchObject({ offset: 3 * MiB, end: 8 * MiB })
@@ -127,7 +134,7 @@ describe('after a failure', () => {
     send(session)
     session.failed()
     expect(send(session)).toEqual({ kind: 'offset', url: URL1 })
-    session.receive({ kind: 'offset', offset: 3 * MiB, complete: false, length: undefined, limits: {} }, ok)
+    receive(session, { kind: 'offset', offset: 3 * MiB, complete: false, length: undefined, limits: {} }, ok)
     expect(send(session)).toMatchObject({ kind: 'append', offset: 3 * MiB })
   })
 
@@ -135,25 +142,25 @@ describe('after a failure', () => {
     const session = new UploadSession(config({ maxRetryAfter: 2 }))
     created(session)
     const error = new UploadError('http-status', 'busy', { status: 503, retryAfter: 3600 })
-    const { outcome, waitMs, atOnce } = session.retrying(error)
+    const { outcome, waitMs, atOnce } = retrying(session, error)
     expect(outcome.effects).toContainEqual({ kind: 'state', state: 'retrying', previous: 'creating' })
     expect(waitMs).toBe(2000)
     expect(atOnce).toBe(false)
-    expect(session.retrying(new UploadError('too-large', 'x', { retryable: true })).atOnce).toBe(true)
+    expect(retrying(session, new UploadError('too-large', 'x', { retryable: true })).atOnce).toBe(true)
   })
 
   it('retries only without real progress this round; a round with progress starts a new one', () => {
     const session = new UploadSession(config())
     session.newRound()
     const cut = new UploadError('network', 'reset')
-    expect(session.shouldRetry(cut)).toBe(true)
+    expect(shouldRetry(session, cut)).toBe(true)
     created(session)
     // A URL learned is progress on its own.
-    expect(session.shouldRetry(cut)).toBe(false)
-    expect(session.roundEnded(cut)).toEqual({ next: 'round' })
+    expect(shouldRetry(session, cut)).toBe(false)
+    expect(roundEnded(session, cut)).toEqual({ next: 'round' })
     session.newRound()
-    expect(session.shouldRetry(cut)).toBe(true)
-    expect(session.shouldRetry(new UploadError('offset-invalid', 'x', { retryable: false }))).toBe(false)
+    expect(shouldRetry(session, cut)).toBe(true)
+    expect(shouldRetry(session, new UploadError('offset-invalid', 'x', { retryable: false }))).toBe(false)
   })
 
   it('a server that stores a few bytes of each request ends in no-progress', () => {
@@ -161,10 +168,10 @@ describe('after a failure', () => {
     created(session)
     session.newRound()
     send(session)
-    const first = session.receive({ kind: 'appended', offset: 10, limits: {} }, ok)
+    const first = receive(session, { kind: 'appended', offset: 10, limits: {} }, ok)
     expect(first.error).toMatchObject({ code: 'no-progress', retryable: true })
-    expect(session.shouldRetry(first.error)).toBe(true)
-    const end = session.roundEnded(new UploadError('network', 'cut'))
+    expect(shouldRetry(session, first.error)).toBe(true)
+    const end = roundEnded(session, new UploadError('network', 'cut'))
     expect(end).toMatchObject({ next: 'fail', error: { code: 'no-progress', retryable: false } })
   })
 })
@@ -180,28 +187,30 @@ describe('what the server may claim', () => {
     const session = new UploadSession(config())
     session.resumeAt(URL1, 'stored')
     send(session)
-    expect(session.receive(result, ok).error).toMatchObject({ code, retryable: false })
+    expect(receive(session, result, ok).error).toMatchObject({ code, retryable: false })
   })
 
   it('an offset that goes backwards fails', () => {
     const session = new UploadSession(config())
     created(session)
     send(session)
-    session.receive({ kind: 'appended', offset: 4 * MiB, limits: {} }, ok)
+    receive(session, { kind: 'appended', offset: 4 * MiB, limits: {} }, ok)
     session.failed()
     send(session)
-    expect(session.receive({ kind: 'offset', offset: MiB, complete: false, length: undefined, limits: {} }, ok).error).toMatchObject({ code: 'offset-invalid' })
+    expect(receive(session, { kind: 'offset', offset: MiB, complete: false, length: undefined, limits: {} }, ok).error).toMatchObject({
+      code: 'offset-invalid',
+    })
   })
 
   it('complete before the last byte, or not complete after it, is malformed', () => {
     const early = new UploadSession(config())
     created(early)
     send(early)
-    expect(early.receive({ kind: 'complete', url: undefined, response: ok }, ok).error).toMatchObject({ code: 'malformed-response' })
+    expect(receive(early, { kind: 'complete', url: undefined, response: ok }, ok).error).toMatchObject({ code: 'malformed-response' })
     const late = new UploadSession(config({ size: MiB }))
     created(late)
     send(late)
-    expect(late.receive({ kind: 'appended', offset: MiB, limits: {} }, ok).error).toMatchObject({ code: 'malformed-response' })
+    expect(receive(late, { kind: 'appended', offset: MiB, limits: {} }, ok).error).toMatchObject({ code: 'malformed-response' })
   })
 
   it('more than 3 mismatches in a row fail with offset-invalid', () => {
@@ -209,12 +218,12 @@ describe('what the server may claim', () => {
     created(session)
     for (let index = 0; index < 3; index++) {
       send(session)
-      expect(session.receive({ kind: 'mismatch', offset: undefined }, ok).error).toBeUndefined()
+      expect(receive(session, { kind: 'mismatch', offset: undefined }, ok).error).toBeUndefined()
       expect(send(session)).toMatchObject({ kind: 'offset' })
-      session.receive({ kind: 'offset', offset: 0, complete: false, length: undefined, limits: {} }, ok)
+      receive(session, { kind: 'offset', offset: 0, complete: false, length: undefined, limits: {} }, ok)
     }
     send(session)
-    expect(session.receive({ kind: 'mismatch', offset: 0 }, ok).error).toMatchObject({ code: 'offset-invalid' })
+    expect(receive(session, { kind: 'mismatch', offset: 0 }, ok).error).toMatchObject({ code: 'offset-invalid' })
   })
 })
 
@@ -224,9 +233,9 @@ describe('gone uploads', () => {
     for (let restart = 0; restart < 3; restart++) {
       created(session)
       send(session)
-      session.receive({ kind: 'appended', offset: 4 * MiB, limits: {} }, ok)
+      receive(session, { kind: 'appended', offset: 4 * MiB, limits: {} }, ok)
       send(session)
-      const gone = session.receive({ kind: 'gone' }, ok)
+      const gone = receive(session, { kind: 'gone' }, ok)
       if (restart < 2) {
         expect(kinds(gone.effects)).toEqual(['forget'])
         expect(session.acked).toBe(0)
@@ -240,7 +249,7 @@ describe('gone uploads', () => {
       const session = new UploadSession(config(overrides))
       session.resumeAt(URL1, 'stored')
       send(session)
-      expect(session.receive({ kind: 'gone' }, ok).error).toMatchObject({ code: 'upload-gone' })
+      expect(receive(session, { kind: 'gone' }, ok).error).toMatchObject({ code: 'upload-gone' })
     }
   })
 })
@@ -249,9 +258,9 @@ describe('104 locations and limits', () => {
   it('a 104 names the URL; a final response naming another is location-changed, and the first is cancelled', () => {
     const session = new UploadSession(config({ seesInterimResponses: true }))
     send(session)
-    expect(session.interim({ kind: 'location', url: URL1, limits: {} }).effects).toContainEqual({ kind: 'url', url: URL1, via: '104' })
-    expect(session.interim({ kind: 'location', url: URL1, limits: {} }).effects).toEqual([])
-    const changed = session.receive({ kind: 'created', url: URL2, offset: 0, limits: {} }, ok)
+    expect(interim(session, { kind: 'location', url: URL1, limits: {} }).effects).toContainEqual({ kind: 'url', url: URL1, via: '104' })
+    expect(interim(session, { kind: 'location', url: URL1, limits: {} }).effects).toEqual([])
+    const changed = receive(session, { kind: 'created', url: URL2, offset: 0, limits: {} }, ok)
     expect(changed.error).toMatchObject({ code: 'location-changed' })
     expect(changed.effects).toContainEqual({ kind: 'cancel', url: URL1 })
   })
@@ -259,17 +268,17 @@ describe('104 locations and limits', () => {
   it('a URL on an origin that is not allowed is refused', () => {
     const session = new UploadSession(config({ seesInterimResponses: true }))
     send(session)
-    expect(session.interim({ kind: 'location', url: 'https://evil.example/1', limits: {} }).error).toMatchObject({ code: 'location-refused' })
+    expect(interim(session, { kind: 'location', url: 'https://evil.example/1', limits: {} }).error).toMatchObject({ code: 'location-refused' })
   })
 
   it('a 104 whose max-append-size the request exceeds stops it (retry at once, then smaller requests)', () => {
     const session = new UploadSession(config({ seesInterimResponses: true }))
     send(session)
-    const stopped = session.interim({ kind: 'location', url: URL1, limits: { maxAppendSize: MiB } })
+    const stopped = interim(session, { kind: 'location', url: URL1, limits: { maxAppendSize: MiB } })
     expect(stopped.error).toMatchObject({ code: 'too-large', retryable: true })
     session.failed()
     expect(send(session)).toEqual({ kind: 'offset', url: URL1 })
-    session.receive({ kind: 'offset', offset: 100, complete: false, length: undefined, limits: {} }, ok)
+    receive(session, { kind: 'offset', offset: 100, complete: false, length: undefined, limits: {} }, ok)
     expect(send(session)).toMatchObject({ kind: 'append', offset: 100, end: 100 + MiB })
   })
 
@@ -278,42 +287,42 @@ describe('104 locations and limits', () => {
     created(session)
     send(session)
     session.progress(2 * MiB)
-    expect(kinds(session.interim({ kind: 'progress', offset: MiB }).effects)).toEqual(['progress'])
+    expect(kinds(interim(session, { kind: 'progress', offset: MiB }).effects)).toEqual(['progress'])
     expect(session.acked).toBe(MiB)
-    expect(session.interim({ kind: 'progress', offset: 3 * MiB }).effects).toEqual([])
+    expect(interim(session, { kind: 'progress', offset: 3 * MiB }).effects).toEqual([])
     expect(session.acked).toBe(MiB)
   })
 
   it('limits the source cannot meet fail with limit-unusable (or too-large), cancelling a known upload', () => {
     const session = new UploadSession(config())
     send(session)
-    const outcome = session.receive({ kind: 'created', url: URL1, offset: undefined, limits: { maxAppendSize: 10 } }, ok)
+    const outcome = receive(session, { kind: 'created', url: URL1, offset: undefined, limits: { maxAppendSize: 10 } }, ok)
     expect(outcome.error).toMatchObject({ code: 'limit-unusable' })
     expect(outcome.effects).toContainEqual({ kind: 'cancel', url: URL1 })
     const big = new UploadSession(config())
     send(big)
-    expect(big.receive({ kind: 'created', url: URL1, offset: undefined, limits: { maxSize: MiB } }, ok).error).toMatchObject({ code: 'too-large' })
+    expect(receive(big, { kind: 'created', url: URL1, offset: undefined, limits: { maxSize: MiB } }, ok).error).toMatchObject({ code: 'too-large' })
   })
 
   it('a 413 halves the request size down to 64 KiB, or obeys a named max-append-size', () => {
     const session = new UploadSession(config({ chunkSize: 256 * KiB, size: MiB }))
     created(session)
     send(session)
-    session.receive({ kind: 'too-large', limits: {} }, ok)
+    receive(session, { kind: 'too-large', limits: {} }, ok)
     expect(send(session)).toMatchObject({ kind: 'offset' })
-    session.receive({ kind: 'offset', offset: 0, complete: false, length: undefined, limits: {} }, ok)
+    receive(session, { kind: 'offset', offset: 0, complete: false, length: undefined, limits: {} }, ok)
     expect(send(session)).toMatchObject({ end: 128 * KiB })
-    session.receive({ kind: 'too-large', limits: {} }, ok)
+    receive(session, { kind: 'too-large', limits: {} }, ok)
     send(session)
-    session.receive({ kind: 'offset', offset: 0, complete: false, length: undefined, limits: {} }, ok)
+    receive(session, { kind: 'offset', offset: 0, complete: false, length: undefined, limits: {} }, ok)
     expect(send(session)).toMatchObject({ end: 64 * KiB })
-    expect(session.receive({ kind: 'too-large', limits: {} }, ok).error).toMatchObject({ code: 'too-large', retryable: false })
+    expect(receive(session, { kind: 'too-large', limits: {} }, ok).error).toMatchObject({ code: 'too-large', retryable: false })
     const named = new UploadSession(config())
     created(named)
     send(named)
-    named.receive({ kind: 'too-large', limits: { maxAppendSize: 3 * MiB } }, ok)
+    receive(named, { kind: 'too-large', limits: { maxAppendSize: 3 * MiB } }, ok)
     send(named)
-    named.receive({ kind: 'offset', offset: 0, complete: false, length: undefined, limits: {} }, ok)
+    receive(named, { kind: 'offset', offset: 0, complete: false, length: undefined, limits: {} }, ok)
     expect(send(named)).toMatchObject({ end: 3 * MiB })
   })
 })
@@ -367,7 +376,7 @@ function drive(seed: number): string {
     send(session)
     requests++
     expect(() => session.begin({ kind: 'offset', url: URL1 })).toThrow()
-    const outcome = random() < 0.2 ? null : session.receive(answer(step, session, random, size), ok, Math.floor(random() * 5000))
+    const outcome = random() < 0.2 ? null : receive(session, answer(step, session, random, size), ok, Math.floor(random() * 5000))
     if (outcome?.effects.some((effect) => effect.kind === 'forget')) acked = 0
     expect(session.acked, `seed ${seed}: bytesAcked never decreases except on restart`).toBeGreaterThanOrEqual(acked)
     acked = session.acked
@@ -380,8 +389,8 @@ function drive(seed: number): string {
     if (error === undefined) continue
     session.failed()
     failedBefore = true
-    if (!session.shouldRetry(error)) {
-      const end = session.roundEnded(error)
+    if (!shouldRetry(session, error)) {
+      const end = roundEnded(session, error)
       if (end.next === 'fail' || ++failures > 50) {
         session.setState('failed')
         break

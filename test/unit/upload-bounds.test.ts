@@ -8,7 +8,7 @@ import { UploadError } from '../../src/errors'
 import type { UploadOptions } from '../../src/options'
 import { UPLOAD_OPTION_NAMES, checkUploadOptions } from '../../src/upload/settings'
 import { MIN_APPEND_SIZE_FLOOR, MIN_PROGRESS_BYTES, checkLimits, isRealProgress } from '../../src/protocols/limits'
-import { MAX_TIMER_DELAY, retryAfterDelay } from '../../src/utils'
+import { MAX_TIMER_DELAY, retryAfterDelay } from '../../src/upload/rules'
 
 const KiB = 1024
 const MiB = 1024 * KiB
