@@ -1,0 +1,88 @@
+/**
+ * The vocabulary of the parts runner (parts-runner.ts): what it needs from the Upload (a source,
+ * a parts protocol, a way to send one part, settings, a record and an event sink) and what it
+ * answers. Types only, plus the adapter from the Upload's {@link RequestSender}.
+ * @module
+ */
+import type { RetryOptions, UploadEvents } from '../options'
+import type { S3Protocol } from '../protocols/s3'
+import type { MaybePromise, S3PartRequest, S3RecordState, S3UploadRef } from '../protocols/s3-types'
+import type { RequestSender } from '../request-sender'
+import type { HttpResponse, Source, SourceChunk } from '../types'
+
+/** What one part request gets besides its body. */
+export interface PartSendHooks {
+  /** Aborts the request (pause, abort, or another part that ended the round). */
+  signal: AbortSignal
+  /** Body bytes of this request sent so far. */
+  onProgress: (sent: number) => void
+}
+
+/** Sends one part and resolves with S3's answer; rejects with an UploadError when none came. */
+export type PartSender = (request: S3PartRequest, chunk: SourceChunk, hooks: PartSendHooks) => Promise<HttpResponse>
+
+/** Reads and writes the upload's record (the Upload's persistence, for this upload's key). */
+export interface PartsRecordHooks {
+  /** The stored state, or undefined when there is none (anything else is checked before use). */
+  load(): MaybePromise<unknown>
+  /** Writes `state`; the runner calls it at most once a second while parts complete, then once when it stops. */
+  save(state: S3RecordState): MaybePromise<void>
+}
+
+/** The Upload's event sink: the same names and payloads as `upload.on(name, handler)`. */
+export type PartsEmit = <Name extends keyof UploadEvents>(name: Name, event: UploadEvents[Name]) => void
+
+/** Input of the parts runner. */
+export interface PartsRunnerInput {
+  /** The bytes. A source of unknown size is read front to back, holding at most `concurrency` parts. */
+  source: Source
+  /** The parts protocol (`s3(...)`). */
+  protocol: S3Protocol
+  /** Sends one part (see {@link partSenderFor}). */
+  send: PartSender
+  /** Parts in flight at once, a positive integer. */
+  concurrency: number
+  /** The `chunkSize` option: the part size (undefined: the protocol's default for the size). */
+  chunkSize?: number | undefined
+  /** The user's metadata, given to the callbacks. */
+  metadata?: Readonly<Record<string, string>>
+  /** p-retry options, for each part and for each callback (create, list, complete). */
+  retry: RetryOptions
+  /** Fresh uploads after S3 forgot one (`NoSuchUpload`) before failing with `upload-gone`. */
+  maxRestarts: number
+  /** Re-signs of one part after an expired signature before it fails. Default: 3. */
+  maxReSigns?: number
+  /** The record; none: nothing is stored or resumed. */
+  record?: PartsRecordHooks
+  /** Events, as the Upload emits them. */
+  emit: PartsEmit
+  /** Pause or abort: stops every request and backoff; `run()` then rejects with `aborted`. */
+  signal: AbortSignal
+  /** The clock, ms since the epoch. Default: `Date.now`. */
+  now?: () => number
+}
+
+/** What a completed run answers. */
+export interface PartsRunResult {
+  /** The object's URL: the location `completeMultipartUpload` gave, else a part URL without its query. */
+  url: string
+  /** The location `completeMultipartUpload` gave, when it gave one. */
+  location: string | undefined
+  /** The multipart upload that became the object. */
+  upload: S3UploadRef
+}
+
+/**
+ * A {@link PartSender} over the Upload's RequestSender. Give it a sender made for the bucket: no
+ * user headers (`new RequestSender(transport, undefined, () => false, stallTimeout)`), as the
+ * Upload's `headers` are meant for the app's server, never for the bucket.
+ * An abort of a part's signal (pause, abort, or the round ended) rejects with `aborted`.
+ */
+export function partSenderFor(sender: Pick<RequestSender, 'send'>): PartSender {
+  return (request, chunk, hooks) => {
+    const { start, end } = request.body
+    const intent = { kind: 'append', offset: start, end, complete: false, length: undefined, declaresLength: false } as const
+    const description = { method: request.method, url: request.url, headers: request.headers, body: request.body, intent }
+    return sender.send(description, chunk, {}, { signals: [hooks.signal], onProgress: hooks.onProgress, stopped: () => hooks.signal.aborted })
+  }
+}
