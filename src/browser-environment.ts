@@ -6,34 +6,21 @@
  * its own it cost that upload about 380 B more (gzip) and a round trip.
  * @module
  */
-import { UploadError } from './errors'
 import { toSource, type SourceInput } from './sources'
 import { indexedDbStore } from './stores/indexeddb'
 import { lazyMemoryStore } from './stores/lazy-memory'
 import { xhrTransport } from './transports/xhr'
 import type { Transport } from './types'
 import type { UploadEnvironment } from './upload'
+import { loadOnce } from './utils'
 
 /**
  * The fetch transport, its module imported at the first request. A failed import (a chunk that
  * did not arrive) is a retryable `network` error, and the next request imports again.
  */
 function lazyFetchTransport(): Transport {
-  let loading: Promise<Transport> | undefined
-  const load = (): Promise<Transport> =>
-    (loading ??= import('./transports/fetch').then(
-      (module) => module.fetchTransport(),
-      (cause: unknown) => {
-        loading = undefined
-        throw new UploadError('network', 'The fetch transport could not be loaded.', { retryable: true, cause })
-      },
-    ))
-  return {
-    name: 'fetch',
-    seesInterimResponses: false,
-    reportsUploadProgress: false,
-    send: async (request, options) => (await load()).send(request, options),
-  }
+  const load = loadOnce(() => import('./transports/fetch').then((module) => module.fetchTransport()), 'the fetch transport')
+  return { name: 'fetch', seesInterimResponses: false, reportsUploadProgress: false, send: async (request, options) => (await load()).send(request, options) }
 }
 
 /** The browser environment: `xhr` (or `fetch` where XHR is missing, as in service workers). */

@@ -19,3 +19,17 @@ export function toUploadError(error: unknown): UploadError {
   const message = error instanceof Error ? error.message : String(error)
   return new UploadError('network', `unexpected failure: ${message}`, { retryable: false, cause: error })
 }
+
+/**
+ * `load`, called once and remembered: for code loaded with `import()` on first use. A failed load
+ * (a chunk that did not arrive) is a retryable `network` UploadError naming `what`, and the next
+ * call loads again.
+ */
+export function loadOnce<T>(load: () => Promise<T>, what = 'a part of resumable-upload'): () => Promise<T> {
+  let loading: Promise<T> | undefined
+  return () =>
+    (loading ??= load().catch((cause: unknown) => {
+      loading = undefined
+      throw new UploadError('network', `${what} could not be loaded`, { cause })
+    }))
+}

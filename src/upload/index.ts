@@ -9,7 +9,6 @@ import mitt, { type Emitter, type Handler } from 'mitt'
 import { UploadError } from '../errors'
 import type { UploadEvents, UploadOptions, UploadProgress, UploadResult, UploadState } from '../options'
 import { UploadPersistence } from '../persistence'
-import { checkLimits } from '../protocols/limits'
 import { loadProtocol } from '../protocols/load'
 import { RequestSender } from '../request-sender'
 import type { Protocol, Source } from '../types'
@@ -188,7 +187,8 @@ export class BaseUpload<Input> {
       const endpoint = this.#endpoint
       const discovers = endpoint !== undefined && protocol.discoverRequest?.(endpoint) !== undefined
       session.config = { ...session.config, ...context, ...chunkSizing(this.options.chunkSize, context, createRequestSizer), size: source.size, discovers }
-      this.#apply({ effects: [], error: checkLimits(source.size, session.limits) })
+      // Limits learned in an earlier run (only answers bring them, read by ./later, loaded then) may refuse the source now.
+      if (Object.keys(session.limits).length > 0) this.#apply({ effects: [], error: (await loadLater()).checkLimits(source.size, session.limits) })
       // Continues a stored upload of the same source, if the store has one this Upload may use.
       const record = this.url === undefined && (await this.#persistence.open(source, this.input, protocol, this.#trusted, this.#runController.signal))
       if (record) this.#apply(session.resumeAt(record.url, 'stored'))

@@ -10,6 +10,7 @@ import type { RetryOptions, UploadEvents, UploadResult } from '../options'
 import { retrying, shouldRetry } from './responses'
 import type { Outcome, UploadSession } from './session'
 
+export { checkLimits } from '../protocols/limits'
 export { interim, receive, roundEnded } from './responses'
 
 /** What a round of retries needs from the Upload. */

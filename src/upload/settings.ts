@@ -60,21 +60,11 @@ export const UPLOAD_OPTION_NAMES = Object.keys(SETTINGS) as Array<keyof UploadOp
  */
 export function resolveSettings(options: UploadOptions): Settings {
   checkUploadOptions(options)
-  return {
-    protocol: options.protocol ?? SETTINGS.protocol,
-    interopVersion: options.interopVersion ?? SETTINGS.interopVersion,
-    metadata: options.metadata ?? SETTINGS.metadata,
-    retry: { ...SETTINGS.retry, ...options.retry },
-    maxRetryAfter: options.maxRetryAfter ?? SETTINGS.maxRetryAfter,
-    allowedOrigins: options.allowedOrigins ?? SETTINGS.allowedOrigins,
-    restartOnGone: options.restartOnGone ?? SETTINGS.restartOnGone,
-    maxRestarts: options.maxRestarts ?? SETTINGS.maxRestarts,
-    stallTimeout: options.stallTimeout ?? SETTINGS.stallTimeout,
-    sampleContent: options.sampleContent ?? SETTINGS.sampleContent,
-    removeOnSuccess: options.removeOnSuccess ?? SETTINGS.removeOnSuccess,
-    persistBlob: options.persistBlob ?? SETTINGS.persistBlob,
-    lock: options.lock ?? SETTINGS.lock,
-  } as Settings
+  const settings: Record<string, unknown> = { retry: { ...SETTINGS.retry, ...options.retry } }
+  for (const [name, value] of Object.entries(SETTINGS)) {
+    if (value !== undefined && value !== BY_ENVIRONMENT) settings[name] ??= options[name as keyof UploadOptions] ?? value
+  }
+  return settings as Settings
 }
 
 /** What the chunk size default depends on. */
@@ -103,9 +93,9 @@ export function chunkSizing(
   context: ChunkSizeContext,
   createSizer: (options: { initial: number; max: number }) => RequestSizer,
 ): { chunkSize: number | undefined; sizer?: RequestSizer } {
-  if (chunkSize !== undefined) return { chunkSize }
-  const fallback = defaultChunkSize(context)
-  return fallback === Infinity ? { chunkSize: fallback } : { chunkSize: undefined, sizer: createSizer({ initial: DEFAULT_CHUNK_SIZE, max: Infinity }) }
+  return chunkSize !== undefined || defaultChunkSize(context) === Infinity
+    ? { chunkSize: chunkSize ?? Infinity }
+    : { chunkSize, sizer: createSizer({ initial: DEFAULT_CHUNK_SIZE, max: Infinity }) }
 }
 
 /**
@@ -116,15 +106,10 @@ export function chunkSizing(
  */
 export function checkUploadOptions(options: UploadOptions): void {
   for (const name of Object.keys(options)) {
-    if (!Object.hasOwn(SETTINGS, name)) throw new TypeError(`resumable-upload: unknown option \`${name}\`${suggestion(name)}`)
+    if (Object.hasOwn(SETTINGS, name)) continue
+    // " (did you mean `chunkSize`?)" when a known name differs only in case.
+    const known = UPLOAD_OPTION_NAMES.find((option) => option.toLowerCase() === name.toLowerCase())
+    throw new TypeError(`resumable-upload: unknown option \`${name}\`${known ? ` (did you mean \`${known}\`?)` : ''}`)
   }
-  if (options.chunkSize !== undefined && !(options.chunkSize > 0)) {
-    throw new RangeError('resumable-upload: `chunkSize` must be a positive number or Infinity')
-  }
-}
-
-/** " (did you mean `chunkSize`?)" when a known name differs only in case. */
-function suggestion(name: string): string {
-  const known = UPLOAD_OPTION_NAMES.find((option) => option.toLowerCase() === name.toLowerCase())
-  return known === undefined ? '' : ` (did you mean \`${known}\`?)`
+  if (options.chunkSize !== undefined && !(options.chunkSize > 0)) throw new RangeError('resumable-upload: `chunkSize` must be a positive number or Infinity')
 }

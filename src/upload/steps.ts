@@ -8,6 +8,7 @@
 import { UploadError } from '../errors'
 import type { UploadResult } from '../options'
 import type { RequestSender } from '../request-sender'
+import { loadOnce } from '../utils'
 import type { HeaderMap, Protocol, RequestDescription, RequestKind, Source, SourceChunk } from '../types'
 import type * as LaterModule from './later'
 import type { Outcome, Sent, Step, UploadSession } from './session'
@@ -29,19 +30,10 @@ export interface LoopContext {
 /** The module ./later: the session's response side and p-retry. */
 export type Later = typeof LaterModule
 
-let later: Promise<Later> | undefined
 let loaded: Later | undefined
 
-/** Loads ./later (once); a failed load is a retryable `network` error, and the next call tries again. */
-export function loadLater(): Promise<Later> {
-  return (later ??= import('./later').then(
-    (module) => (loaded = module),
-    (cause: unknown) => {
-      later = undefined
-      throw new UploadError('network', 'a part of resumable-upload could not be loaded', { cause })
-    },
-  ))
-}
+/** Loads ./later (once; see {@link loadOnce}). */
+export const loadLater = loadOnce(() => import('./later').then((module) => (loaded = module)))
 
 /** Steps until the upload is complete (resolves) or a step fails (rejects; p-retry decides what next). */
 export async function performStep(ctx: LoopContext): Promise<UploadResult> {
