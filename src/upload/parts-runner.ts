@@ -15,10 +15,10 @@
 import { UploadError } from '../errors'
 import type { UploadEvents, UploadState } from '../options'
 import type { S3File, S3HeldPart, S3UploadRef } from '../protocols/s3-types'
-import { partsOutcome } from './parts'
 import { asUploadError, callback, isGone, withRetry, type RetrySettings } from './parts-runner-calls'
-import { sendPart, type PartContext } from './parts-runner-part'
 import { RecordWriter } from './parts-runner-record'
+import { sizedRound, type RoundIO } from './parts-runner-round'
+import { streamRound } from './parts-runner-stream'
 import type { PartsRunResult, PartsRunnerInput } from './parts-runner-types'
 import { PartsSession } from './parts-session'
 import type { Effect } from './session-types'
@@ -71,13 +71,19 @@ export class PartsRunner {
   async run(): Promise<PartsRunResult> {
     const { source, signal } = this.input
     try {
-      if (source.size === undefined) throw new UploadError('source-error', 'the parts runner needs a source of known size', { retryable: false })
       signal.throwIfAborted()
+      if (source.size === undefined) return await this.runStream()
       let start = await this.begin(source.size)
       for (;;) {
         try {
-          const held = await this.round(start, source.size)
-          return await this.complete(start.upload, held)
+          const session = new PartsSession({
+            size: source.size,
+            partSize: start.partSize,
+            concurrency: this.input.concurrency,
+            maxAttempts: 1,
+            held: start.held,
+          })
+          return await this.complete(start.upload, await sizedRound(session, this.roundIO(start, source.size)))
         } catch (error) {
           if (signal.aborted || !isGone(error)) throw error
           this.restarted(error)
@@ -90,6 +96,13 @@ export class PartsRunner {
       if (failure.code !== 'aborted') this.enter('failed')
       throw failure
     }
+  }
+
+  /** A source of unknown size: a new upload (a stream cannot resume or start over), read and sent part by part. */
+  private async runStream(): Promise<PartsRunResult> {
+    const start = await this.create(undefined)
+    const { parts } = await streamRound(this.input.source, this.input.protocol, start.partSize, this.input.concurrency, this.roundIO(start, undefined))
+    return this.complete(start.upload, parts)
   }
 
   /**
@@ -125,8 +138,8 @@ export class PartsRunner {
     }
   }
 
-  /** A new multipart upload, recorded at once. */
-  private async create(size: number): Promise<RoundStart> {
+  /** A new multipart upload, recorded at once (a source of known size). */
+  private async create(size: number | undefined): Promise<RoundStart> {
     const { protocol, signal } = this.input
     this.enter('creating')
     this.upload = undefined
@@ -137,81 +150,32 @@ export class PartsRunner {
     )
     const upload = protocol.readCreated(answer)
     this.upload = upload
-    await this.writer.writeNow(protocol.recordState(upload, partSize, []))
+    // A stream cannot be read again after a reload: it has no record.
+    if (size !== undefined) await this.writer.writeNow(protocol.recordState(upload, partSize, []))
     return { upload, partSize, held: [] }
   }
 
-  /** Sends the parts S3 lacks, `concurrency` at once; resolves with every part once all are held. */
-  private round(start: RoundStart, size: number): Promise<S3HeldPart[]> {
-    const { concurrency, signal } = this.input
-    const session = new PartsSession({ size, partSize: start.partSize, concurrency, maxAttempts: 1, held: start.held })
-    const stop = new AbortController()
-    const sending = new Map<number, number>()
-    const tasks = new Set<Promise<void>>()
-    const progress = (): void => this.progress(session.acked, sending, size)
-    const ctx = this.partContext(start, stop.signal, (number, sent) => {
-      sending.set(number, sent)
-      if (sent > 0) progress()
-    })
-    return new Promise((resolve, reject) => {
-      let over = false
-      const finish = (error: unknown, parts?: S3HeldPart[]): void => {
-        if (over) return
-        over = true
-        stop.abort()
-        signal.removeEventListener('abort', onAbort)
-        void Promise.allSettled(tasks).then(() => (parts === undefined ? reject(error) : resolve(parts)))
-      }
-      const onAbort = (): void => finish(asUploadError(signal.reason, signal))
-      const pump = (): void => {
-        const { parts, effects } = session.next()
-        this.apply(effects, session, start, progress)
-        for (const part of parts) {
-          const task = sendPart(ctx, part).then(
-            (etag) => {
-              if (over) return
-              sending.delete(part.number)
-              const outcome = session.partDone(part.number, etag)
-              this.apply(outcome.effects, session, start, progress)
-              if (outcome.done === undefined) pump()
-              else finish(undefined, outcome.done)
-            },
-            (error: unknown) => {
-              if (over) return
-              const outcome = session.partFailed(part.number, asUploadError(error, stop.signal))
-              if (!isGone(error)) this.apply(outcome.effects, session, start, progress)
-              finish(outcome.error ?? error)
-            },
-          )
-          tasks.add(task)
-          void task.finally(() => tasks.delete(task))
-        }
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-      const position = session.position
-      const outcome = position.kind === 'parts' ? partsOutcome(position.parts) : undefined
-      if (signal.aborted) onAbort()
-      else if (outcome?.kind === 'done') finish(undefined, outcome.parts)
-      else pump()
-    })
-  }
-
-  /** What each part needs; `sent` reports a part's bytes in flight. */
-  private partContext(start: RoundStart, signal: AbortSignal, sent: (number: number, bytes: number) => void): PartContext {
-    const { protocol, source, send, retry, maxReSigns } = this.input
+  /** The runner's side of a round over `start`. */
+  private roundIO(start: RoundStart, size: number | undefined): RoundIO {
+    const { protocol, source, send, retry, maxReSigns, signal, emit } = this.input
     return {
-      protocol,
-      file: this.file,
-      upload: start.upload,
-      send,
-      retry,
-      maxReSigns: maxReSigns ?? DEFAULT_MAX_RESIGNS,
       signal,
-      now: this.now,
-      chunk: (part) => source.slice(part.start, part.end),
-      onProgress: sent,
-      onRetry: (event) => this.input.emit('retry', event),
-      onSigned: (url) => (this.lastPartUrl = url),
+      context: (stop, sent) => ({
+        protocol,
+        file: this.file,
+        upload: start.upload,
+        send,
+        retry,
+        maxReSigns: maxReSigns ?? DEFAULT_MAX_RESIGNS,
+        signal: stop,
+        now: this.now,
+        chunk: (part) => source.slice(part.start, part.end),
+        onProgress: sent,
+        onRetry: (event) => emit('retry', event),
+        onSigned: (url) => (this.lastPartUrl = url),
+      }),
+      apply: (effects, held) => this.apply(effects, start, held),
+      progress: (acked, inFlight) => emit('progress', { bytesSent: acked + inFlight, bytesAcked: acked, bytesTotal: size ?? source.size }),
     }
   }
 
@@ -231,22 +195,15 @@ export class PartsRunner {
     return { url, location, upload }
   }
 
-  /** Performs the session's effects: events, and the record as parts complete. */
-  private apply(effects: readonly Effect[], session: PartsSession, start: RoundStart, progress: () => void): void {
+  /** Performs a round's effects: events, and the record as parts complete. */
+  private apply(effects: readonly Effect[], start: RoundStart, held: () => S3HeldPart[]): void {
     for (const effect of effects) {
       if (effect.kind === 'state') this.enter(effect.state)
-      else if (effect.kind === 'progress') progress()
       else if (effect.kind === 'chunk') {
         this.input.emit('chunk', { start: effect.start, end: effect.end })
-        if (effect.save) this.writer.update(this.input.protocol.recordState(start.upload, start.partSize, heldParts(session)))
+        if (effect.save) this.writer.update(this.input.protocol.recordState(start.upload, start.partSize, held()))
       }
     }
-  }
-
-  private progress(acked: number, sending: ReadonlyMap<number, number>, size: number): void {
-    let inFlight = 0
-    for (const bytes of sending.values()) inFlight += bytes
-    this.input.emit('progress', { bytesSent: acked + inFlight, bytesAcked: acked, bytesTotal: size })
   }
 
   /** Counts a fresh start after S3 forgot the upload. */
@@ -276,13 +233,6 @@ export class PartsRunner {
     this.state = state
     this.input.emit('state', { state, previous })
   }
-}
-
-/** The parts a session holds, with their ETags. */
-function heldParts(session: PartsSession): S3HeldPart[] {
-  const position = session.position
-  if (position.kind !== 'parts') return []
-  return [...position.parts.etags].map(([number, etag]) => ({ number, etag }))
 }
 
 /** The object's URL from one of its part URLs: the same URL without the query. */

@@ -12,12 +12,13 @@ import type { UploadEvents } from '../../src/options'
 import { s3, type S3Callbacks, type S3RecordState } from '../../src/protocols/s3'
 import { RequestSender } from '../../src/request-sender'
 import { bytesSource } from '../../src/sources/bytes'
+import { streamSource } from '../../src/sources/stream'
 import { nodeFileSource } from '../../src/sources/node-file'
 import { nodeHttpTransport } from '../../src/transports/node-http'
 import type { Source } from '../../src/types'
 import { PartsRunner, partSenderFor, type PartSender, type PartsRecordHooks } from '../../src/upload/parts-runner'
 import { startCuttingProxy } from '../support/cutting-proxy'
-import { randomData, tempDir, writeTestFile } from '../support/files'
+import { randomData, tempDir, webStream, writeTestFile } from '../support/files'
 import { createS3Backend, partsOnDisk, type S3TestBackend } from '../support/s3-backend'
 import { startS3Server, type S3TestServer } from '../support/s3-server'
 
@@ -376,5 +377,32 @@ describe('parts runner against s3rver', () => {
       await expect(run.run()).rejects.toMatchObject({ name: 'UploadError', code: 'offset-invalid' })
       expect(partsSince(from)).toEqual([])
     }
+  })
+
+  it.each([
+    ['23 MiB', 23 * MiB, 5],
+    ['exactly 10 MiB (the end on a part boundary)', 10 * MiB, 2],
+  ])('a stream of unknown length (%s) is read part by part, at most concurrency parts held, and completes whole', async (_name, size, parts) => {
+    const data = randomData(size)
+    const stream = streamSource(webStream(data.bytes, 64 * 1024), { name: 'stream.bin' })
+    let heldMax = 0
+    const source: Source = {
+      ...stream,
+      size: undefined,
+      slice: (start, end) => {
+        // What the runner holds once this slice is read: every byte up to `end` not yet stored.
+        heldMax = Math.max(heldMax, end - (view.of('progress').at(-1)?.bytesAcked ?? 0))
+        return stream.slice(start, end)
+      },
+    }
+    const from = server.partRequests.length
+    const view = runner(source, { concurrency: 3 })
+    const result = await view.run.run()
+    expect(await backend.sha256Of(result.upload.key)).toEqual({ sha256: data.sha256, size })
+    expect(partsSince(from)).toHaveLength(parts)
+    expect(view.of('chunk').reduce((sum, chunk) => sum + chunk.end - chunk.start, 0)).toBe(size)
+    expect(view.of('progress').at(-1)).toEqual({ bytesSent: size, bytesAcked: size, bytesTotal: undefined })
+    expect(heldMax).toBeLessThanOrEqual(3 * 5 * MiB)
+    expect(heldMax).toBeGreaterThan(5 * MiB) // more than one part read ahead: parts go in parallel
   })
 })
