@@ -7,9 +7,9 @@ import { UploadError } from '../errors'
 import type { HttpResponse, SendOptions, Transport, TransportRequest } from '../types'
 import { headersFromFetch, withoutHeaders } from './header-map'
 import { isRedirect, redirectRefused } from './redirects'
-import { collectToBlob, ownedBytes, toReadableStream } from './request-body'
+import { collectToBlob, isAsyncIterable, ownedBytes } from './request-body'
 import { DEFAULT_RESPONSE_BODY_LIMIT, readCappedText } from './response-text'
-import { isAsyncIterable } from './streams'
+import { toReadableStream } from './streams'
 import { abortedError, networkError } from './transport-errors'
 
 /** Options of {@link fetchTransport}. */

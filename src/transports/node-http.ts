@@ -9,8 +9,8 @@ import { UploadError } from '../errors'
 import type { HttpResponse, SendOptions, Transport, TransportRequest } from '../types'
 import { headersFromRaw } from './header-map'
 import { isRedirect, redirectRefused } from './redirects'
-import { iterateBody } from './request-body'
 import { CappedText, DEFAULT_RESPONSE_BODY_LIMIT } from './response-text'
+import { iterateBody } from './streams'
 import { abortedError, networkError, onAbort } from './transport-errors'
 
 /** Options of {@link nodeHttpTransport}. */

@@ -1,15 +1,15 @@
 /**
  * The XMLHttpRequest transport, the browser default: the only browser API that reports upload
- * progress. It never sees 1xx responses.
+ * progress. It never sees 1xx responses. Reading the answer (headers, redirects) loads with the
+ * first request, from xhr-response.ts, while its body is sent.
  * @module
  */
 import type { HttpResponse, RequestBody, SendOptions, Transport, TransportRequest } from '../types'
-import { headersFromText } from './header-text'
-import { redirectRefused, wasRedirected } from './redirects'
-import { collectToBlob, ownedBytes } from './request-body'
 import { DEFAULT_RESPONSE_BODY_LIMIT } from './body-limit'
-import { isAsyncIterable } from './streams'
+import { collectToBlob, isAsyncIterable, ownedBytes } from './request-body'
 import { abortedError, networkError, onAbort } from './transport-errors'
+import type * as XhrResponse from './xhr-response'
+import type { XhrAnswer } from './xhr-response'
 
 /** Options of {@link xhrTransport}. */
 export interface XhrTransportOptions {
@@ -33,84 +33,84 @@ export interface XhrTransportOptions {
  * `redirect-refused`. By then the browser has sent the request to the redirect's target.
  * @param options responseBodyLimit (default 1 MiB), withCredentials (default false)
  */
-export function xhrTransport(options: XhrTransportOptions = {}): Transport {
-  const limit = options.responseBodyLimit ?? DEFAULT_RESPONSE_BODY_LIMIT
-  const withCredentials = options.withCredentials ?? false
+export function xhrTransport({ responseBodyLimit = DEFAULT_RESPONSE_BODY_LIMIT, withCredentials = false }: XhrTransportOptions = {}): Transport {
   return {
     name: 'xhr',
     seesInterimResponses: false,
     reportsUploadProgress: true,
-    async send(request: TransportRequest, sendOptions: SendOptions): Promise<HttpResponse> {
-      const { signal } = sendOptions
+    async send(request: TransportRequest, options: SendOptions): Promise<HttpResponse> {
+      const { signal } = options
       if (signal.aborted) throw abortedError(signal)
       const body = await xhrBody(request.body)
       if (signal.aborted) throw abortedError(signal)
-      return sendXhr(request, body, sendOptions, { limit, withCredentials })
+      const answering = sendXhr(request, body, options, responseBodyLimit, withCredentials)
+      // Loads while the body goes out; awaited (its failure seen) only once the answer is in.
+      const reader = responseReader()
+      reader.catch(() => undefined)
+      const answer = await answering
+      return (await reader).readXhrAnswer(request.url, answer)
     },
   }
 }
 
-type XhrBody = Blob | Uint8Array<ArrayBuffer> | null
+let reading: Promise<typeof XhrResponse> | undefined
 
-async function xhrBody(body: RequestBody | null): Promise<XhrBody> {
-  if (body === null) return null
-  if (body instanceof Uint8Array) return ownedBytes(body)
-  if (isAsyncIterable(body)) return collectToBlob(body)
-  return body
+/** The module that reads answers; one that cannot load is a retryable `network` error, and the next request loads again. */
+function responseReader(): Promise<typeof XhrResponse> {
+  return (reading ??= import('./xhr-response').catch((cause: unknown) => {
+    reading = undefined
+    throw networkError(cause, 'The XHR response reader could not be loaded.')
+  }))
 }
 
-interface XhrSettings {
-  limit: number
-  withCredentials: boolean
+async function xhrBody(body: RequestBody | null): Promise<Blob | Uint8Array<ArrayBuffer> | null> {
+  return body instanceof Uint8Array ? ownedBytes(body) : isAsyncIterable(body) ? collectToBlob(body) : body
 }
 
-function sendXhr(request: TransportRequest, body: XhrBody, options: SendOptions, settings: XhrSettings): Promise<HttpResponse> {
-  const { signal } = options
-  return new Promise<HttpResponse>((resolve, reject) => {
+function sendXhr(
+  request: TransportRequest,
+  body: XMLHttpRequestBodyInit | null,
+  options: SendOptions,
+  limit: number,
+  withCredentials: boolean,
+): Promise<XhrAnswer> {
+  const { signal, onUploadProgress } = options
+  return new Promise<XhrAnswer>((resolve, reject) => {
     const xhr = new XMLHttpRequest()
     let settled = false
     const removeAbort = onAbort(signal, () => {
-      finish(() => reject(abortedError(signal)))
+      fail(abortedError(signal))
       xhr.abort()
     })
+    const fail = (error: unknown): void => finish(() => reject(error))
     function finish(outcome: () => void): void {
       if (settled) return
       settled = true
       removeAbort()
       outcome()
     }
+    // Copied at once: an abort (past the limit) clears what the request holds.
     const respond = (): void => {
-      if (wasRedirected(request.url, xhr.responseURL)) return finish(() => reject(redirectRefused(request.url, xhr.responseURL)))
-      const response = readXhr(xhr, settings.limit)
-      finish(() => resolve(response))
+      const answer = { status: xhr.status, headers: xhr.getAllResponseHeaders(), body: xhr.responseText.slice(0, limit), url: xhr.responseURL }
+      finish(() => resolve(answer))
     }
     xhr.open(request.method, request.url)
-    xhr.withCredentials = settings.withCredentials
+    xhr.withCredentials = withCredentials
     for (const [name, value] of Object.entries(request.headers)) {
       // The browser sets Content-Length itself and refuses to let a page set it.
       if (name.toLowerCase() !== 'content-length') xhr.setRequestHeader(name, value)
     }
-    const onUploadProgress = options.onUploadProgress
     // Only listen when asked: an upload listener alone makes a cross-origin request preflighted.
     if (onUploadProgress) xhr.upload.onprogress = (event) => onUploadProgress(event.loaded)
     xhr.onprogress = () => {
-      if (xhr.readyState >= 3 && xhr.responseText.length > settings.limit) {
+      if (xhr.readyState >= 3 && xhr.responseText.length > limit) {
         respond()
         xhr.abort()
       }
     }
-    xhr.onload = () => (xhr.status === 0 ? finish(() => reject(networkError(undefined))) : respond())
-    xhr.onerror = () => finish(() => reject(networkError(new Error('XMLHttpRequest failed'))))
-    xhr.ontimeout = xhr.onerror
-    xhr.onabort = () => finish(() => reject(signal.aborted ? abortedError(signal) : networkError(undefined)))
+    xhr.onload = () => (xhr.status === 0 ? fail(networkError(undefined)) : respond())
+    xhr.onerror = xhr.ontimeout = () => fail(networkError(new Error('XMLHttpRequest failed')))
+    xhr.onabort = () => fail(signal.aborted ? abortedError(signal) : networkError(undefined))
     xhr.send(body)
   })
-}
-
-function readXhr(xhr: XMLHttpRequest, limit: number): HttpResponse {
-  return {
-    status: xhr.status,
-    headers: headersFromText(xhr.getAllResponseHeaders()),
-    body: xhr.responseText.slice(0, limit),
-  }
 }

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest'
 import { UploadError } from '../../src/errors'
 import { addHeader, headersFromFetch, headersFromRaw, headersFromText, withoutHeaders } from '../../src/transports/header-map'
 import { isRedirect, redirectRefused, wasRedirected } from '../../src/transports/redirects'
-import { collectToBlob, iterateBody, ownedBytes, toReadableStream, WRITE_CHUNK_SIZE } from '../../src/transports/request-body'
+import { collectToBlob, isAsyncIterable, ownedBytes } from '../../src/transports/request-body'
 import { CappedText, readCappedText } from '../../src/transports/response-text'
-import { isAsyncIterable, iterateStream } from '../../src/transports/streams'
+import { iterateBody, iterateStream, toReadableStream, WRITE_CHUNK_SIZE } from '../../src/transports/streams'
 import { abortedError, networkError, onAbort } from '../../src/transports/transport-errors'
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
