@@ -86,3 +86,29 @@ export function partSenderFor(sender: Pick<RequestSender, 'send'>): PartSender {
     return sender.send(description, chunk, {}, { signals: [hooks.signal], onProgress: hooks.onProgress, stopped: () => hooks.signal.aborted })
   }
 }
+
+/** A run of a parts upload, as the Upload drives it. */
+export interface PartsRun {
+  /** Uploads every part and completes the object (see `PartsRunner.run`). */
+  run(): Promise<PartsRunResult>
+  /** Drops the multipart upload (`abortMultipartUpload`), once `run()` settled. */
+  terminate(signal?: AbortSignal): Promise<void>
+}
+
+/**
+ * What the Upload needs of a protocol that sends parts (`s3()` from `resumable-upload/s3`): the
+ * core checks `parts === true` and hands the run to the protocol, so nothing of S3 (nor the
+ * parts runner) is in the core's bundle.
+ */
+export interface PartsProtocol {
+  /** The protocol name stored in records, e.g. `s3`. */
+  readonly name: string
+  /** The record format's version. */
+  readonly version: string
+  /** Marks a parts protocol. */
+  readonly parts: true
+  /** Checks a `chunkSize` option at construction (throws TypeError or RangeError). */
+  checkChunkSize(chunkSize: unknown): void
+  /** A run over `input` (everything the runner needs but the protocol itself). */
+  createRun(input: Omit<PartsRunnerInput, 'protocol'>): PartsRun
+}

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { UploadError } from '../../src/errors'
 import type { UploadEvents } from '../../src/options'
 import { s3, type S3Callbacks, type S3RecordState } from '../../src/protocols/s3'
+import { s3 as s3Entry } from '../../src/s3'
 import { RequestSender } from '../../src/request-sender'
 import { bytesSource } from '../../src/sources/bytes'
 import { streamSource } from '../../src/sources/stream'
@@ -404,5 +405,28 @@ describe('parts runner against s3rver', () => {
     expect(view.of('progress').at(-1)).toEqual({ bytesSent: size, bytesAcked: size, bytesTotal: undefined })
     expect(heldMax).toBeLessThanOrEqual(3 * 5 * MiB)
     expect(heldMax).toBeGreaterThan(5 * MiB) // more than one part read ahead: parts go in parallel
+  })
+
+  it('the resumable-upload/s3 entry: s3(callbacks) is the protocol plus createRun, which the Upload calls for parts protocols', async () => {
+    const data = randomData(12 * MiB + 5)
+    const protocol = s3Entry(backend)
+    expect([protocol.name, protocol.parts, typeof protocol.partRequest]).toEqual(['s3', true, 'function'])
+    expect(() => protocol.checkChunkSize(1024)).toThrow(RangeError)
+    const events: string[] = []
+    const run = protocol.createRun({
+      source: bytesSource(data.bytes, { name: 'entry.bin', type: 'application/octet-stream' }),
+      send: partSenderFor(sender),
+      concurrency: 3,
+      chunkSize: 5 * MiB,
+      metadata: { owner: 'test' },
+      retry: FAST_RETRY,
+      maxRestarts: 1,
+      emit: (name) => events.push(name),
+      signal: new AbortController().signal,
+    })
+    const result = await run.run()
+    expect(result.url).toBe(result.location)
+    expect(await backend.sha256Of(result.upload.key)).toEqual({ sha256: data.sha256, size: data.bytes.length })
+    expect(events.filter((name) => name === 'chunk')).toHaveLength(3)
   })
 })
