@@ -8,35 +8,18 @@ import type { HttpResponse } from '../types'
 /** The problem type a server uses for an offset mismatch (draft §7.1). */
 export const MISMATCHING_OFFSET_PROBLEM = 'https://iana.org/assignments/http-problem-types#mismatching-upload-offset'
 
-/** The members of a problem document a protocol looks at. */
-export interface ProblemDetails {
-  /** The `type` URI, when it is a string. */
-  type: string | undefined
-  /** The `title`, when it is a string. */
-  title: string | undefined
-  /** Every member, as parsed. */
-  members: Record<string, unknown>
-}
-
 /**
- * The problem document in `response`, or undefined when its media type is not
+ * The members of the problem document in `response`, or undefined when its media type is not
  * `application/problem+json` (or `application/json`) or its body is not a JSON object.
  */
-export function parseProblem(response: HttpResponse): ProblemDetails | undefined {
-  const mediaType = (response.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
-  if (mediaType !== 'application/problem+json' && mediaType !== 'application/json') return undefined
-  let body: unknown
+export function parseProblem(response: HttpResponse): Record<string, unknown> | undefined {
+  const mediaType = (response.headers['content-type'] ?? '').split(';')[0]?.trim()
+  if (!/^application\/(?:problem\+)?json$/i.test(mediaType ?? '')) return undefined
   try {
-    body = JSON.parse(response.body)
+    const body: unknown = JSON.parse(response.body)
+    return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined
   } catch {
     return undefined
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined
-  const members = body as Record<string, unknown>
-  return {
-    type: typeof members.type === 'string' ? members.type : undefined,
-    title: typeof members.title === 'string' ? members.title : undefined,
-    members,
   }
 }
 
@@ -46,8 +29,8 @@ export function parseProblem(response: HttpResponse): ProblemDetails | undefined
  */
 export function expectedOffset(response: HttpResponse): number | undefined {
   const problem = parseProblem(response)
-  if (problem === undefined || (problem.type !== undefined && problem.type !== MISMATCHING_OFFSET_PROBLEM)) return undefined
-  const value = problem.members['expected-offset']
+  const value = problem?.['expected-offset']
+  if (typeof problem?.type === 'string' && problem.type !== MISMATCHING_OFFSET_PROBLEM) return undefined
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined
 }
 
@@ -72,7 +55,7 @@ export interface ResponseDetails {
  */
 export function responseDetails(response: HttpResponse): ResponseDetails {
   const problem = parseProblem(response)
-  if (problem !== undefined) return { problem: problem.members }
+  if (problem !== undefined) return { problem }
   return response.body === '' ? {} : { body: truncateUtf8(response.body, ERROR_BODY_MAX_BYTES) }
 }
 
