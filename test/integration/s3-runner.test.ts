@@ -5,7 +5,10 @@
  * 500s, NoSuchUpload restarts, abort with terminate, resume from a record through listParts, and
  * bad callback answers. Every upload that completes is checked with GetObject's SHA-256.
  */
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { UploadError } from '../../src/errors'
 import type { UploadEvents } from '../../src/options'
@@ -21,9 +24,11 @@ import { PartsRunner, partSenderFor, type PartSender, type PartsRecordHooks } fr
 import { startCuttingProxy } from '../support/cutting-proxy'
 import { randomData, tempDir, webStream, writeTestFile } from '../support/files'
 import { createS3Backend, partsOnDisk, type S3TestBackend } from '../support/s3-backend'
+import { serveS3Backend } from '../support/s3-backend-http'
 import { startS3Server, type S3TestServer } from '../support/s3-server'
 
 const MiB = 1024 * 1024
+const CHILD = new URL('./fixtures/s3-runner-child.ts', import.meta.url).pathname
 const FAST_RETRY = { retries: 3, minTimeout: 1, maxTimeout: 10, factor: 2, randomize: false }
 const sender = new RequestSender(nodeHttpTransport(), undefined, () => false, 30_000)
 
@@ -428,5 +433,46 @@ describe('parts runner against s3rver', () => {
     expect(result.url).toBe(result.location)
     expect(await backend.sha256Of(result.upload.key)).toEqual({ sha256: data.sha256, size: data.bytes.length })
     expect(events.filter((name) => name === 'chunk')).toHaveLength(3)
+  })
+
+  it('a process killed with SIGKILL at half: a new process resumes from the record through listParts, no new create, only what s3rver lacks', async () => {
+    const endpoint = await serveS3Backend(backend)
+    const { dir, remove } = await tempDir()
+    try {
+      const data = randomData(40 * MiB) // 8 parts of 5 MiB
+      const path = await writeTestFile(dir, 'crash.bin', data)
+      const recordPath = join(dir, 'record.json')
+      const creates = backend.calls.createMultipartUpload
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, endpoint.url, path, recordPath, '4'], { stdio: ['ignore', 'pipe', 'inherit'] })
+      let output = ''
+      child.stdout.on('data', (piece: Buffer) => (output += piece.toString()))
+      const killed = await new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)))
+      expect(killed).toBe('SIGKILL')
+      expect([...output.matchAll(/^chunk /gm)]).toHaveLength(4)
+      expect(backend.calls.createMultipartUpload - creates).toBe(1)
+
+      const recorded = JSON.parse(await readFile(recordPath, 'utf8')) as S3RecordState
+      const lists = backend.calls.listParts
+      const from = server.partRequests.length
+      let held: number[] = []
+      const listParts: S3Callbacks['listParts'] = async (file, options) => {
+        const listed = await backend.listParts(file, options)
+        held = listed.map((part) => part.PartNumber)
+        return listed
+      }
+      const resumed = runner(await nodeFileSource(path), { record: memoryRecord(recorded), callbacks: withCallbacks({ listParts }) })
+      const result = await resumed.run.run()
+      expect(held.length).toBeGreaterThanOrEqual(4)
+      expect(held.length).toBeLessThan(8)
+      expect(result.upload).toEqual({ uploadId: recorded.uploadId, key: recorded.key })
+      expect([backend.calls.createMultipartUpload - creates, backend.calls.listParts - lists]).toEqual([1, 1])
+      const sent = partsSince(from).map((part) => part.partNumber)
+      expect(sent.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8].filter((number) => !held.includes(number)))
+      expect(resumed.of('progress')[0]?.bytesAcked).toBe(held.length * 5 * MiB)
+      expect(await backend.sha256Of(result.upload.key)).toEqual({ sha256: data.sha256, size: data.bytes.length })
+    } finally {
+      await endpoint.close()
+      await remove()
+    }
   })
 })
