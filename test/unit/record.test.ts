@@ -49,6 +49,12 @@ describe('parseRecord', () => {
     expect(parseRecord({ ...valid, blob: null })).toBeUndefined()
   })
 
+  it('keeps complete only when true', () => {
+    expect(parseRecord({ ...valid, complete: true })).toEqual({ ...valid, complete: true })
+    expect(parseRecord({ ...valid, complete: false })).toEqual(valid)
+    expect(Object.keys(parseRecord({ ...valid, complete: false }) ?? {})).not.toContain('complete')
+  })
+
   it('drops unknown fields, so credentials or headers never ride along', () => {
     const parsed = parseRecord({ ...valid, headers: { authorization: 'Bearer x' }, token: 't' })
     expect(parsed).toEqual(valid)
@@ -85,6 +91,9 @@ describe('parseRecord', () => {
     ['url', 'ftp://uploads.example/1'],
     ['url', 'javascript:alert(1)'],
     ['url', 'not a url'],
+    ['url', new URL('https://uploads.example/files/1')],
+    ['complete', 'yes'],
+    ['complete', 1],
     ['protocol', 1],
     ['protocolVersion', 8],
     ['endpoint', null],
