@@ -23,6 +23,10 @@ export interface SendHooks {
 
 /** Sends requests through one transport. */
 export class RequestSender {
+  readonly #headers: HeadersOption | undefined
+  readonly #trusted: (url: string) => boolean
+  readonly #stallTimeout: number
+
   /**
    * @param transport the transport
    * @param headers the user's headers option
@@ -31,41 +35,52 @@ export class RequestSender {
    */
   constructor(
     readonly transport: Transport,
-    private readonly headers: HeadersOption | undefined,
-    private readonly trusted: (url: string) => boolean,
-    private readonly stallTimeout: number,
-  ) {}
+    headers: HeadersOption | undefined,
+    trusted: (url: string) => boolean,
+    stallTimeout: number,
+  ) {
+    this.#headers = headers
+    this.#trusted = trusted
+    this.#stallTimeout = stallTimeout
+  }
 
   /** Sends `request` with `chunk` as its body and `extraHeaders` (e.g. a checksum) on top. */
   async send(request: RequestDescription, chunk: SourceChunk | undefined, extraHeaders: HeaderMap, hooks: SendHooks): Promise<HttpResponse> {
     const controller = new AbortController()
+    const signal = controller.signal
     let failure: UploadError | undefined
     const fail = (error: UploadError): void => {
       failure ??= error
       controller.abort()
     }
     const stop = (): void => controller.abort()
-    for (const signal of hooks.signals) {
-      if (signal.aborted) stop()
-      else signal.addEventListener('abort', stop, { once: true })
+    for (const hook of hooks.signals) {
+      if (hook.aborted) stop()
+      else hook.addEventListener('abort', stop, { once: true })
     }
-    const stall = new StallTimer(this.stallTimeout, () => fail(new UploadError('timeout', 'the request made no progress')))
-    // Without progress reports (fetch) only body-less requests can be watched for stalls.
-    const guardStalls = chunk === undefined || this.transport.reportsUploadProgress
+    // Aborts the request when no progress came for stallTimeout ms. Without progress reports
+    // (fetch) only body-less requests can be watched for stalls.
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const ms = this.#stallTimeout
+    const arm = (): void => {
+      clearTimeout(timer)
+      if (ms > 0 && (chunk === undefined || this.transport.reportsUploadProgress))
+        timer = setTimeout(() => fail(new UploadError('timeout', 'the request made no progress')), ms)
+    }
     try {
-      const headers = { ...(await this.userHeaders(request)), ...request.headers, ...extraHeaders }
-      if (guardStalls) stall.arm()
+      const headers = { ...(await this.#userHeaders(request)), ...request.headers, ...extraHeaders }
+      arm()
       return await this.transport.send(
         { method: request.method, url: request.url, headers, body: chunk?.body ?? null, bodyLength: chunk?.length ?? 0 },
         {
-          signal: controller.signal,
+          signal,
           onUploadProgress: (sent) => {
-            if (guardStalls) stall.arm()
+            arm()
             hooks.onProgress?.(sent)
           },
           onInterim: (interim) => {
             // Interim responses already parsed when the request failed (a flood of 104s) are not read.
-            if (controller.signal.aborted) return
+            if (signal.aborted) return
             try {
               hooks.onInterim?.(interim)
             } catch (error) {
@@ -77,35 +92,17 @@ export class RequestSender {
     } catch (error) {
       throw failure ?? (hooks.stopped() ? new UploadError('aborted', 'the request was aborted', { retryable: false, cause: error }) : error)
     } finally {
-      stall.disarm()
-      for (const signal of hooks.signals) signal.removeEventListener('abort', stop)
+      clearTimeout(timer)
+      for (const hook of hooks.signals) hook.removeEventListener('abort', stop)
     }
   }
 
   /** The user's headers for this request: none for an origin that is not trusted. */
-  private async userHeaders(request: RequestDescription): Promise<HeaderMap> {
-    const option = this.headers
+  async #userHeaders(request: RequestDescription): Promise<HeaderMap> {
+    const option = this.#headers
     // Credentials go only to trusted origins; a refused Location never gets a request at all.
-    if (option === undefined || !this.trusted(request.url)) return {}
+    if (option === undefined || !this.#trusted(request.url)) return {}
     const headers = typeof option === 'function' ? await option(request) : option
     return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]))
-  }
-}
-
-/** Calls `onStall` when `arm()` was not called again within `ms`. */
-class StallTimer {
-  private timer: ReturnType<typeof setTimeout> | undefined
-  constructor(
-    private readonly ms: number,
-    private readonly onStall: () => void,
-  ) {}
-  arm(): void {
-    if (this.ms <= 0) return
-    this.disarm()
-    this.timer = setTimeout(this.onStall, this.ms)
-  }
-  disarm(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = undefined
   }
 }

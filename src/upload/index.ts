@@ -6,20 +6,18 @@
  * @module
  */
 import mitt, { type Emitter, type Handler } from 'mitt'
-import { UploadError } from '../errors'
 import type { UploadEvents, UploadOptions, UploadProgress, UploadResult, UploadState } from '../options'
 import { UploadPersistence } from '../persistence'
 import { loadProtocol } from '../protocols/load'
 import { RequestSender } from '../request-sender'
 import type { Protocol, Source } from '../types'
 import { originOf, toUploadError } from '../utils'
-import { createRequestSizer } from './request-size'
 import { performEffect } from './effects'
 import type { UploadEnvironment } from './environment'
 import { UploadSession, type Outcome } from './session'
 import { FINISHED } from './session-types'
 import { chunkSizing, resolveSettings, type Settings } from './settings'
-import { loadLater, performStep, type Later, type LoopContext } from './steps'
+import { aborted, loadLater, performStep, type Later, type LoopContext } from './steps'
 
 export type { UploadEnvironment } from './environment'
 
@@ -29,8 +27,6 @@ const FORGET_ON: ReadonlySet<string> = new Set(
     'offset-invalid length-mismatch location-refused location-changed too-large limit-unusable ' + 'redirect-refused upload-gone upload-failed source-changed'
   ).split(' '),
 )
-
-const aborted = (state: string): UploadError => new UploadError('aborted', `the upload was ${state}`, { retryable: false })
 
 /**
  * The upload orchestrator shared by the browser and Node entries; use `Upload` from
@@ -186,7 +182,14 @@ export class BaseUpload<Input> {
       const context = { seesInterimResponses: this.#sender.transport.seesInterimResponses, earlyLocation: protocol.earlyLocation }
       const endpoint = this.#endpoint
       const discovers = endpoint !== undefined && protocol.discoverRequest?.(endpoint) !== undefined
-      session.config = { ...session.config, ...context, ...chunkSizing(this.options.chunkSize, context, createRequestSizer), size: source.size, discovers }
+      session.config = {
+        ...session.config,
+        ...context,
+        chunkSize: chunkSizing(this.options.chunkSize, context),
+        sizer: undefined,
+        size: source.size,
+        discovers,
+      }
       // Limits learned in an earlier run (only answers bring them, read by ./later, loaded then) may refuse the source now.
       if (Object.keys(session.limits).length > 0) this.#apply({ effects: [], error: (await loadLater()).checkLimits(source.size, session.limits) })
       // Continues a stored upload of the same source, if the store has one this Upload may use.
@@ -233,18 +236,14 @@ export class BaseUpload<Input> {
         } catch (error) {
           first = error
         }
-        const retried = (event: UploadEvents['retry']): void => this.#emitter.emit('retry', event)
         const offline = (signal: AbortSignal): Promise<void> | undefined => this.#environment.offline(signal)
-        const retry = { session, retry: this.#settings.retry, signal, apply: ctx.apply, retried, offline }
-        return await (await this.#later(first)).retryAttempts(first, () => performStep(ctx), retry)
+        const retry = { session, retry: this.#settings.retry, signal, apply: ctx.apply, emitter: this.#emitter, offline }
+        const done = await (await this.#later(first)).retryRound(first, () => performStep(ctx), retry)
+        if (done) return done
       } catch (error) {
-        if (this.state === 'paused') {
-          await new Promise<void>((resolve) => (this.#resumeGate = resolve))
-          this.#resumeGate = undefined
-        } else {
-          const end = (await this.#later(error)).roundEnded(session, error)
-          if (end.next === 'fail') throw end.error
-        }
+        if (this.state !== 'paused') throw error
+        await new Promise<void>((resolve) => (this.#resumeGate = resolve))
+        this.#resumeGate = undefined
       }
     }
   }

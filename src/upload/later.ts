@@ -4,14 +4,15 @@
  * before the first answer is read, so p-retry is there when a failure comes, even offline.
  * @module
  */
+import type { Emitter } from 'mitt'
 import pRetry from 'p-retry'
 import { UploadError } from '../errors'
 import type { RetryOptions, UploadEvents, UploadResult } from '../options'
-import { retrying, shouldRetry } from './responses'
+import { retrying, roundEnded, shouldRetry } from './responses'
 import type { Outcome, UploadSession } from './session'
 
 export { checkLimits } from '../protocols/limits'
-export { interim, receive, roundEnded } from './responses'
+export { interim, receive } from './responses'
 
 /** What a round of retries needs from the Upload. */
 export interface RetryContext {
@@ -21,9 +22,27 @@ export interface RetryContext {
   signal: AbortSignal
   /** Performs the session's effects, then throws its error. */
   apply: (outcome: Outcome) => void
-  retried: (event: UploadEvents['retry']) => void
+  /** Hears of each retry. */
+  emitter: Emitter<UploadEvents>
   /** Resolves once the network is back; undefined when online. */
   offline: (signal: AbortSignal) => Promise<void> | undefined
+}
+
+/**
+ * The rest of a round whose first attempt (made without p-retry, before it was loaded) failed with
+ * `first`: p-retry's attempts (see {@link retryAttempts}), then the round's end. Resolves with the
+ * finished upload, or undefined when a new round is due (the last one made real progress); rejects
+ * with the error the upload fails with, or (paused) the one the Upload waits on for resume().
+ */
+export async function retryRound(first: unknown, attempt: () => Promise<UploadResult>, ctx: RetryContext): Promise<UploadResult | undefined> {
+  try {
+    return await retryAttempts(first, attempt, ctx)
+  } catch (error) {
+    const session = ctx.session
+    const end = session.state === 'paused' ? { next: 'fail' as const, error } : roundEnded(session, error)
+    if (end.next === 'fail') throw end.error
+    return undefined
+  }
 }
 
 /**
@@ -47,7 +66,7 @@ export function retryAttempts(first: unknown, attempt: () => Promise<UploadResul
       if (!(error instanceof UploadError) || !error.retryable || retriesLeft <= 0 || session.state === 'paused') return
       const { outcome, waitMs } = retrying(session, error)
       ctx.apply(outcome)
-      ctx.retried({ attempt: attemptNumber, retriesLeft, error })
+      ctx.emitter.emit('retry', { attempt: attemptNumber, retriesLeft, error })
       const offline = ctx.offline(signal)
       if (offline) {
         await offline

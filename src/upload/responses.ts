@@ -9,9 +9,11 @@ import { UploadError } from '../errors'
 import { isRealProgress } from '../protocols/limits'
 import type { HttpResponse, InterimResult, ProtocolResult } from '../types'
 import { answer, learnUrl, mergeLimits } from './answers'
+import { createRequestSizer } from './request-size'
 import { outOfRetries, retryAfterDelay } from './rules'
 import type { Outcome } from './session-types'
 import type { UploadSession } from './session'
+import { DEFAULT_CHUNK_SIZE } from './settings'
 
 /** A 1xx arrived for the request in flight. */
 export function interim(s: UploadSession, result: InterimResult): Outcome {
@@ -40,7 +42,11 @@ export function receive(s: UploadSession, result: ProtocolResult, response: Http
   let done: Outcome['done']
   const outcome = s.run(() => {
     if (result.kind === 'error') throw result.error
-    if (sent.kind === 'append' && ms !== undefined && sent.length > 0) s.config.sizer?.observe(sent.length, ms)
+    const config = s.config
+    // Adaptive request sizes (no chunk size): the sizer starts at the size the first requests had.
+    if (sent.kind === 'append' && ms !== undefined && sent.length > 0 && config.chunkSize === undefined) {
+      ;(config.sizer ??= createRequestSizer({ initial: DEFAULT_CHUNK_SIZE, max: Infinity })).observe(sent.length, ms)
+    }
     done = answer(s, sent, result, response)
   })
   return done ? { ...outcome, done } : outcome

@@ -17,7 +17,7 @@ export interface SessionConfig {
   endpoint: string | undefined
   /** Bytes per request; undefined: ask `sizer` (adaptive). */
   chunkSize: number | undefined
-  /** The adaptive sizer used when `chunkSize` is undefined. */
+  /** The adaptive sizer used when `chunkSize` is undefined (made at the first answer when not given). */
   sizer?: RequestSizer
   /** The transport sees 1xx responses: a creation may carry bytes. */
   seesInterimResponses: boolean

@@ -7,7 +7,6 @@
  */
 import type { RetryOptions, UploadOptions } from '../options'
 import type { ProtocolName } from '../protocols/load'
-import type { RequestSizer } from './request-size'
 
 /** Marks an option the entry point decides (transport, store, …) or that has no default. */
 export const BY_ENVIRONMENT = 'by-environment'
@@ -85,17 +84,12 @@ export function defaultChunkSize(context: ChunkSizeContext): number {
 }
 
 /**
- * The session's chunking: the `chunkSize` option when set; else one request where that is the
- * default ({@link defaultChunkSize}); else adaptive request sizes (a sizer starting at 8 MiB).
+ * The session's chunk size: the `chunkSize` option when set; else one request where that is the
+ * default ({@link defaultChunkSize}); else undefined: adaptive request sizes (a sizer starting
+ * at 8 MiB, made by the session's response side at the first answer).
  */
-export function chunkSizing(
-  chunkSize: number | undefined,
-  context: ChunkSizeContext,
-  createSizer: (options: { initial: number; max: number }) => RequestSizer,
-): { chunkSize: number | undefined; sizer?: RequestSizer } {
-  return chunkSize !== undefined || defaultChunkSize(context) === Infinity
-    ? { chunkSize: chunkSize ?? Infinity }
-    : { chunkSize, sizer: createSizer({ initial: DEFAULT_CHUNK_SIZE, max: Infinity }) }
+export function chunkSizing(chunkSize: number | undefined, context: ChunkSizeContext): number | undefined {
+  return chunkSize ?? (defaultChunkSize(context) === Infinity ? Infinity : undefined)
 }
 
 /**

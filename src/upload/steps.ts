@@ -45,7 +45,8 @@ export async function performStep(ctx: LoopContext): Promise<UploadResult> {
   }
 }
 
-function aborted(state: string): UploadError {
+/** The error of a run or a request stopped by pause() (`state` paused) or abort(). */
+export function aborted(state: string): UploadError {
   return new UploadError('aborted', `the upload was ${state}`, { retryable: false })
 }
 
