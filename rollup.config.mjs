@@ -103,68 +103,24 @@ const lazyChunks = () => {
 const SCRIPT_TAG = { entry: 'resumable-upload.min.js', chunks: 'resumable-upload.[name].min.js', sibling: /^resumable-upload\.[^/]+\.min\.js(?:\.map)?$/ }
 
 /**
- * The loader the script-tag bundle starts with: its source text opens the bundle (a banner that
- * terser minifies with the rest), so no third-party runtime is involved. The build is rollup's
- * code splitting in AMD form: `main` holds the entry chunk (everything a page runs before any
- * `import()`), which calls `ResumableUpload._chunk(id, deps, factory)`; each module reached only
- * by `import()` is a sibling file calling the same function through the global. `import()`
- * becomes `require([id], resolve, reject)`, which loads the file named `<id>.js` next to the
- * bundle (a script element in pages, `importScripts` in workers) and its own dependencies first.
- * The bundle's URL is read while it runs (`document.currentScript`, or the stack in a worker that
- * took it with `importScripts`). A file that does not load, or loads without defining its module,
- * rejects with a retryable `network` UploadError (the entry exports the class); the next
- * `import()` of it tries again.
- * This function runs in the browser: it is never called here, only its text is used.
+ * Runs the script-tag bundle's entry chunk (its source text wraps the chunk: terser minifies it
+ * with the rest). The chunk calls `ResumableUpload._chunk(id, deps, factory)` as every chunk does;
+ * for the entry this runs the factory at once with its `exports` and, for `require`, the loader's
+ * `load` (src/script/loader.ts, exported by the entry), then starts the loader. This function runs
+ * in the browser: it is never called here, only its text is used.
  */
-function scriptTagRuntime(mainId, main) {
-  const modules = {}
-  const loads = {}
-  const current = typeof document === 'object' ? document.currentScript : null
-  const base = current?.src || /(\w+:\/\/[^\s)]+?):\d+:\d+/.exec(new Error().stack)?.[1] || self.location.href
-  const local = (dep) => dep.replace(/^\.\//, '')
-  const get = (dep) => modules[local(dep)] || load(local(dep))
-  const require = (deps, resolve, reject) => Promise.all(deps.map(get)).then((list) => resolve(...list), reject)
-  const define = (id, deps, factory) => {
-    const exports = {}
-    const values = deps.map((dep) => (dep === 'require' ? require : dep === 'exports' ? exports : get(dep)))
-    const run = (args) => (factory(...args), (modules[id] = exports))
-    const waits = values.some((value) => value instanceof Promise)
-    modules[id] = waits ? Promise.all(values).then(run, (error) => (delete modules[id], Promise.reject(error))) : run(values)
-  }
-  const load = (id) =>
-    (loads[id] ||= new Promise((resolve, reject) => {
-      const url = new URL(`${id}.js`, base).href
-      const done = (cause) =>
-        modules[id]
-          ? resolve(modules[id])
-          : reject(
-              new modules[mainId].UploadError('network', `resumable-upload: ${url} (a file of the script-tag bundle) did not load.`, {
-                retryable: true,
-                cause,
-              }),
-            )
-      if (typeof document !== 'object') {
-        try {
-          importScripts(url)
-        } catch (error) {
-          return done(error)
-        }
-        return done()
-      }
-      const script = document.createElement('script')
-      script.src = url
-      script.onload = () => done()
-      script.onerror = (event) => (script.remove(), done(event))
-      document.head.append(script)
-    }).catch((error) => (delete loads[id], Promise.reject(error))))
-  main({ _chunk: define })
-  Object.defineProperty(globalThis.ResumableUpload, '_chunk', { value: define })
+const runEntryChunk = (id, deps, factory) => {
+  const exports = {}
+  factory(...deps.map((dep) => (dep === 'exports' ? exports : (path) => exports.load(path))))
+  exports.init(id, exports)
 }
 
 /**
- * The script-tag build's output: rollup's code splitting in AMD form, each chunk a classic script
- * calling `ResumableUpload._chunk` (see `scriptTagRuntime`), the entry chunk wrapped in the
- * loader. Whatever src/ loads with `import()` becomes a sibling file, whatever it is.
+ * The script-tag build's output: rollup's code splitting in AMD form. The entry chunk
+ * (`resumable-upload.min.js`, everything a page runs before any `import()`) is wrapped to run at
+ * once (`runEntryChunk`); each module that src/ reaches only by `import()`, whatever it is,
+ * becomes a sibling file calling `ResumableUpload._chunk`, and `import()` becomes
+ * `require('./<id>')`, the loader of src/script/loader.ts, which fetches it from the bundle's URL.
  */
 const scriptTagOutput = {
   dir: 'dist',
@@ -172,8 +128,8 @@ const scriptTagOutput = {
   amd: { autoId: true, define: 'ResumableUpload._chunk' },
   entryFileNames: SCRIPT_TAG.entry,
   chunkFileNames: SCRIPT_TAG.chunks,
-  banner: (chunk) => (chunk.isEntry ? `(${scriptTagRuntime})(${JSON.stringify(chunk.fileName.replace(/\.js$/, ''))}, function (ResumableUpload) {` : ''),
-  footer: (chunk) => (chunk.isEntry ? '})' : ''),
+  banner: (chunk) => (chunk.isEntry ? '(function (ResumableUpload) {' : ''),
+  footer: (chunk) => (chunk.isEntry ? `})({ _chunk: ${runEntryChunk} })` : ''),
   minifyInternalExports: true,
   generatedCode: { preset: 'es2015', symbols: false },
   freeze: false,
@@ -181,6 +137,12 @@ const scriptTagOutput = {
   sourcemap: true,
   plugins: [terser({ format: { comments: false } })],
 }
+
+/** In the script-tag build, `import('./x')` becomes `require('./x')` (see src/script/loader.ts). */
+const requireForImport = () => ({
+  name: 'require-for-import',
+  renderDynamicImport: () => ({ left: 'require(', right: ')' }),
+})
 
 /** Deletes the script-tag build's sibling files that this build did not write (names of earlier builds). */
 const pruneSiblings = () => ({
@@ -211,7 +173,7 @@ export default [
     input: 'src/script-tag.ts',
     // The entry sets the global itself; its chunk exports only what the sibling files import.
     preserveEntrySignatures: 'allow-extension',
-    plugins: [nodeResolve({ browser: true }), typescript(typescriptOptions(false)), pruneSiblings()],
+    plugins: [nodeResolve({ browser: true }), typescript(typescriptOptions(false)), requireForImport(), pruneSiblings()],
     output: scriptTagOutput,
   },
 ]

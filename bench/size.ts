@@ -34,8 +34,8 @@ export async function measureFiles(name: string, files: string[], note: string):
 
 /**
  * Modules only uploads with other than default options load (tus, the fetch transport, stream
- * sources, the memory store, `findPrevious`/`restoreAll`, reading bytes for checksums or sampled
- * fingerprints). An on-demand chunk of nothing but these is not loaded by a default IETF upload;
+ * sources, the memory store, `findPrevious`/`restoreAll`, reading bytes and digesting them for
+ * checksums or sampled fingerprints). An on-demand chunk of nothing but these is not loaded by a default IETF upload;
  * any other on-demand chunk counts as loaded by its end (an over-estimate, never an under-one).
  */
 const NOT_DEFAULT_MODULES = [
@@ -44,6 +44,7 @@ const NOT_DEFAULT_MODULES = [
   /[\\/]src[\\/]sources[\\/](?:stream|read)\.ts$/,
   /[\\/]src[\\/]stores[\\/](?:memory|process-lock)\.ts$/,
   /[\\/]src[\\/]previous\.ts$/,
+  /[\\/]src[\\/]upload[\\/]digest\.ts$/,
 ]
 
 /**

@@ -20,6 +20,7 @@ import {
   xhrTransport,
 } from './index'
 import { fetchTransport, memoryStore, tusProtocol } from './script/lazy-exports'
+import { define } from './script/loader'
 
 /** The global's value: exactly the browser entry's runtime exports (the type checks it). */
 const api: typeof BrowserEntry = {
@@ -39,6 +40,8 @@ const api: typeof BrowserEntry = {
 }
 
 ;(globalThis as { ResumableUpload?: typeof BrowserEntry }).ResumableUpload = api
+// What the sibling files call (not enumerable: the API's keys stay the browser entry's).
+Object.defineProperty(api, '_chunk', { value: define })
 
-/** For the loader of sibling files (rollup.config.mjs): the error a failed load rejects with. */
-export { UploadError }
+/** For the bundle's wrapper (rollup.config.mjs): what `import()` becomes, and the loader's start. */
+export { init, load } from './script/loader'
