@@ -51,6 +51,8 @@ export interface RetrySettings {
   onRetry: (event: UploadEvents['retry']) => void
   /** Errors that must not be retried although they say `retryable` (re-signs ran out). Default: none. */
   final?: WeakSet<object>
+  /** Resolves once the network is back; undefined when online (the Upload's environment). Default: always online. */
+  offline?: (signal: AbortSignal) => Promise<void> | undefined
 }
 
 /**
@@ -62,13 +64,22 @@ export async function withRetry<T>(attempt: () => Promise<T>, settings: RetrySet
   const { signal, final } = settings
   const worth = (error: unknown): boolean =>
     error instanceof UploadError && error.retryable && !isGone(error) && !(final?.has(error) ?? false) && !signal.aborted
+  // A failure while offline costs no retry: the next attempt starts once the network is back.
+  let backOnline = false
   try {
     return await pRetry(attempt, {
       ...settings.retry,
       signal,
       shouldRetry: ({ error }) => worth(error),
-      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-        if (worth(error) && retriesLeft > 0) settings.onRetry({ attempt: attemptNumber, retriesLeft, error: error as UploadError })
+      shouldConsumeRetry: () => !backOnline,
+      onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+        backOnline = false
+        if (!worth(error)) return
+        const offline = settings.offline?.(signal)
+        if (offline !== undefined) {
+          await offline
+          backOnline = true
+        } else if (retriesLeft > 0) settings.onRetry({ attempt: attemptNumber, retriesLeft, error: error as UploadError })
       },
     })
   } catch (error) {

@@ -27,6 +27,8 @@ export interface PartContext {
   /** Body bytes of part `number` sent so far in its current attempt. */
   onProgress: (number: number, sent: number) => void
   onRetry: (event: UploadEvents['retry']) => void
+  /** Resolves once the network is back, or undefined when online. */
+  offline?: (signal: AbortSignal) => Promise<void> | undefined
   /** A part URL was signed (the runner names the object after it when completion gives no location). */
   onSigned?: (url: string) => void
 }
@@ -49,7 +51,7 @@ export async function sendPart(ctx: PartContext, part: S3PlannedPart): Promise<s
         throw result.error
       }
     },
-    { retry: ctx.retry, signal: ctx.signal, final, onRetry: ctx.onRetry },
+    { retry: ctx.retry, signal: ctx.signal, final, onRetry: ctx.onRetry, offline: ctx.offline },
   )
 }
 

@@ -58,6 +58,11 @@ export interface PartsRunnerInput {
   emit: PartsEmit
   /** Pause or abort: stops every request and backoff; `run()` then rejects with `aborted`. */
   signal: AbortSignal
+  /**
+   * Resolves once the network is back, or undefined when online (the Upload's environment): a part
+   * that fails while offline waits for it, and that costs no retry. Default: always online.
+   */
+  offline?: (signal: AbortSignal) => Promise<void> | undefined
   /** The clock, ms since the epoch. Default: `Date.now`. */
   now?: () => number
 }

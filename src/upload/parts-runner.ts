@@ -172,6 +172,7 @@ export class PartsRunner {
         chunk: (part) => source.slice(part.start, part.end),
         onProgress: sent,
         onRetry: (event) => emit('retry', event),
+        offline: this.input.offline,
         onSigned: (url) => (this.lastPartUrl = url),
       }),
       apply: (effects, held) => this.apply(effects, start, held),
@@ -224,7 +225,8 @@ export class PartsRunner {
   }
 
   private retrying(): RetrySettings {
-    return { retry: this.input.retry, signal: this.input.signal, onRetry: (event: UploadEvents['retry']) => this.input.emit('retry', event) }
+    const { retry, signal, offline, emit } = this.input
+    return { retry, signal, offline, onRetry: (event: UploadEvents['retry']) => emit('retry', event) }
   }
 
   private enter(state: UploadState): void {

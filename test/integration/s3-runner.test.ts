@@ -78,6 +78,7 @@ interface RunnerOptions {
   maxRestarts?: number
   signal?: AbortSignal
   retries?: number
+  offline?: (signal: AbortSignal) => Promise<void> | undefined
 }
 
 function runner(source: Source, options: RunnerOptions = {}) {
@@ -98,6 +99,7 @@ function runner(source: Source, options: RunnerOptions = {}) {
     record: options.record,
     emit: (name, event) => emit([name, event] as Event),
     signal: options.signal ?? new AbortController().signal,
+    offline: options.offline,
   })
   const of = <Name extends keyof UploadEvents>(name: Name): UploadEvents[Name][] =>
     events.filter((event) => event[0] === name).map((event) => event[1] as UploadEvents[Name])
@@ -210,6 +212,20 @@ describe('parts runner against s3rver', () => {
       [1, 3, 500],
       [2, 2, 500],
     ])
+  })
+
+  it('a part failing while offline waits for the network and costs no retry', async () => {
+    const data = randomData(1 * MiB)
+    server.failNextParts(2, { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' })
+    let offlineChecks = 0
+    // Offline at the first failure (back at once here), online at the second.
+    const offline = (): Promise<void> | undefined => (offlineChecks++ === 0 ? Promise.resolve() : undefined)
+    const from = server.partRequests.length
+    const { run, of } = runner(bytesSource(data.bytes), { retries: 1, offline })
+    const result = await run.run()
+    expect(await backend.sha256Of(result.upload.key)).toEqual({ sha256: data.sha256, size: data.bytes.length })
+    expect(partsSince(from).map((record) => record.status)).toEqual([503, 503, 200])
+    expect([offlineChecks, of('retry').length]).toEqual([2, 1])
   })
 
   it('NoSuchUpload mid-upload starts over once with a new createMultipartUpload, and the object is whole', async () => {
