@@ -214,6 +214,13 @@ describe('parts runner against s3rver', () => {
     ])
   })
 
+  it('an empty file is one empty part, and completes as an empty object', async () => {
+    const { run, of } = runner(bytesSource(new Uint8Array(0)))
+    const result = await run.run()
+    expect(await backend.sha256Of(result.upload.key)).toEqual({ sha256: randomData(0).sha256, size: 0 })
+    expect(of('chunk')).toEqual([{ start: 0, end: 0 }])
+  })
+
   it('a part failing while offline waits for the network and costs no retry', async () => {
     const data = randomData(1 * MiB)
     server.failNextParts(2, { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' })
