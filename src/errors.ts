@@ -74,17 +74,17 @@ export interface UploadErrorOptions {
 export class UploadError extends Error {
   override readonly name = 'UploadError'
   /** What went wrong; stable across versions. */
-  readonly code: UploadErrorCode
+  declare readonly code: UploadErrorCode
   /** HTTP status, when a response caused the error. */
-  readonly status: number | undefined
+  declare readonly status: number | undefined
   /** Whether the retry policy may try again. */
-  readonly retryable: boolean
+  declare readonly retryable: boolean
   /** Seconds from the server's `Retry-After`, when present. */
-  readonly retryAfter: number | undefined
+  declare readonly retryAfter: number | undefined
   /** The server's problem details (`application/problem+json`), for `http-status` errors that had them. */
-  readonly problem: Record<string, unknown> | undefined
+  declare readonly problem: Record<string, unknown> | undefined
   /** The start of the server's answer body, at most 1 KiB, for `http-status` errors without problem details. */
-  readonly body: string | undefined
+  declare readonly body: string | undefined
 
   /**
    * @param code what went wrong
@@ -92,22 +92,16 @@ export class UploadError extends Error {
    * @param options status, retryable, cause, retryAfter
    */
   constructor(code: UploadErrorCode, message: string, options: UploadErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
-    this.status = options.status
-    this.retryAfter = options.retryAfter
-    this.problem = options.problem
-    this.body = options.body
-    this.retryable = options.retryable ?? defaultRetryable(code, options.status)
+    const { status, retryAfter, problem, body, cause } = options
+    super(message, cause === undefined ? undefined : { cause })
+    // Retryable by default: `network` and `timeout`, and `http-status` for 408, 429 and 5xx.
+    const retryable =
+      options.retryable ?? (code === 'network' || code === 'timeout' || (code === 'http-status' && status !== undefined && isRetryableStatus(status)))
+    Object.assign(this, { code, status, retryable, retryAfter, problem, body })
   }
 }
 
 /** Whether a status is worth retrying: 408, 429 and every 5xx. */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || (status >= 500 && status <= 599)
-}
-
-function defaultRetryable(code: UploadErrorCode, status: number | undefined): boolean {
-  if (code === 'network' || code === 'timeout') return true
-  return code === 'http-status' && status !== undefined && isRetryableStatus(status)
 }

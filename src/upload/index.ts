@@ -12,7 +12,6 @@ import { loadProtocol } from '../protocols/load'
 import { RequestSender } from '../request-sender'
 import type { Protocol, Source } from '../types'
 import { originOf, toUploadError } from '../utils'
-import { performEffect } from './effects'
 import type { UploadEnvironment } from './environment'
 import { UploadSession, type Outcome } from './session'
 import { FINISHED } from './session-types'
@@ -22,10 +21,9 @@ import { aborted, loadLater, performStep, type Later, type LoopContext } from '.
 export type { UploadEnvironment } from './environment'
 
 /** Failures after which the stored record is forgotten; one that ran out of retries stays resumable. */
-const FORGET_ON: ReadonlySet<string> = new Set(
-  (
-    'offset-invalid length-mismatch location-refused location-changed too-large limit-unusable ' + 'redirect-refused upload-gone upload-failed source-changed'
-  ).split(' '),
+const FORGET_ON = new Set(
+  `offset-invalid length-mismatch location-refused location-changed too-large limit-unusable
+  redirect-refused upload-gone upload-failed source-changed`.split(/\s+/),
 )
 
 /**
@@ -182,14 +180,8 @@ export class BaseUpload<Input> {
       const context = { seesInterimResponses: this.#sender.transport.seesInterimResponses, earlyLocation: protocol.earlyLocation }
       const endpoint = this.#endpoint
       const discovers = endpoint !== undefined && protocol.discoverRequest?.(endpoint) !== undefined
-      session.config = {
-        ...session.config,
-        ...context,
-        chunkSize: chunkSizing(this.options.chunkSize, context),
-        sizer: undefined,
-        size: source.size,
-        discovers,
-      }
+      const chunkSize = chunkSizing(this.options.chunkSize, context)
+      session.config = { ...session.config, ...context, chunkSize, sizer: undefined, size: source.size, discovers }
       // Limits learned in an earlier run (only answers bring them, read by ./later, loaded then) may refuse the source now.
       if (Object.keys(session.limits).length > 0) this.#apply({ effects: [], error: (await loadLater()).checkLimits(source.size, session.limits) })
       // Continues a stored upload of the same source, if the store has one this Upload may use.
@@ -269,13 +261,22 @@ export class BaseUpload<Input> {
     return { source, protocol, session, sender, endpoint, metadata, signals, apply: (outcome) => this.#apply(outcome) }
   }
 
-  /** Performs the session's effects, then throws the error it returned. */
+  /** Performs the session's effects (events through mitt, record writes, a DELETE), then throws the error it returned. */
   #apply(outcome: Outcome): void {
-    const target = { emitter: this.#emitter, persistence: this.#persistence, session: this.#session, protocol: this.#protocol, size: this.#source?.size }
+    const [emitter, persistence, { limits }, protocol, size] = [this.#emitter, this.#persistence, this.#session, this.#protocol, this.#source?.size]
     for (const effect of outcome.effects) {
-      if (effect.kind === 'cancel') void this.#cancel(effect.url)
-      else if (effect.kind === 'progress') this.#emitter.emit('progress', this.progress)
-      else performEffect(target, effect)
+      const kind = effect.kind
+      if (kind === 'cancel') void this.#cancel(effect.url)
+      else if (kind === 'progress') emitter.emit(kind, this.progress)
+      else if (kind === 'state') emitter.emit(kind, { state: effect.state, previous: effect.previous })
+      else if (kind === 'forget') void persistence.remove()
+      else if (kind === 'url') {
+        if (effect.via !== 'stored' && protocol) persistence.saveUrl(effect.url, protocol, size, limits)
+        emitter.emit(kind, { url: effect.url, via: effect.via })
+      } else {
+        if (effect.save) persistence.saveOffset(effect.end, size, limits)
+        emitter.emit(kind, { start: effect.start, end: effect.end })
+      }
     }
     if (outcome.error) throw outcome.error
   }

@@ -69,9 +69,13 @@ async function perform(ctx: LoopContext, step: Step): Promise<UploadResult | und
       const complete = chunk ? chunk.last : source.size === 0
       const { size, name, type } = source
       const request = protocol.createRequest({
-        ...{ endpoint, size, body: chunk ? { start: 0, end: chunk.length } : null, complete, metadata: ctx.metadata },
-        ...(name === undefined ? {} : { name }),
-        ...(type === undefined ? {} : { type }),
+        endpoint,
+        size,
+        body: chunk ? { start: 0, end: chunk.length } : null,
+        complete,
+        metadata: ctx.metadata,
+        name,
+        type,
       })
       // A protocol may leave the body out (tus without creation-with-upload): then none is sent.
       const sent = request.body === null ? undefined : chunk
