@@ -45,7 +45,9 @@ export async function callback<T>(protocol: S3Protocol, name: keyof S3Callbacks,
 
 /** What {@link withRetry} needs. */
 export interface RetrySettings {
+  /** p-retry's options. */
   retry: RetryOptions
+  /** Stops retries and backoff. */
   signal: AbortSignal
   /** Called before each retry. */
   onRetry: (event: UploadEvents['retry']) => void

@@ -13,14 +13,21 @@ import type { PartSender } from './parts-runner-types'
 
 /** What sending parts of one upload needs. */
 export interface PartContext {
+  /** Signs through its callbacks and reads the answers. */
   protocol: S3Protocol
+  /** The file description the callbacks receive. */
   file: S3File
+  /** The multipart upload the parts belong to. */
   upload: S3UploadRef
+  /** Sends one part. */
   send: PartSender
+  /** p-retry options for each part. */
   retry: RetryOptions
+  /** Re-signs of one part after expired signatures before it fails. */
   maxReSigns: number
   /** The round's signal: pause, abort, or the round ended. */
   signal: AbortSignal
+  /** The clock, ms since the epoch. */
   now: () => number
   /** The body of `part`, afresh for each attempt. */
   chunk: (part: S3PlannedPart) => Promise<SourceChunk>

@@ -26,7 +26,9 @@ export interface RoundIO {
 
 /** The parts of one round in flight, and how the round ends. */
 export class Flights {
+  /** Aborted when the round ends: stops every part request, signing and backoff of the round. */
   readonly stop = new AbortController()
+  /** What each part of the round is sent with. */
   readonly context: PartContext
   private readonly sending = new Map<number, number>()
   private readonly tasks = new Set<Promise<void>>()
