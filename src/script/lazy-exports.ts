@@ -8,6 +8,7 @@ import type { FetchTransportOptions } from '../transports/fetch'
 import type { TusProtocol, TusProtocolOptions } from '../protocols/tus'
 import { lazyMemoryStore } from '../stores/lazy-memory'
 import type { Store, Transport } from '../types'
+import { loadOnce } from '../utils'
 
 /**
  * `tusProtocol(options)`: a stand-in that forwards every property to the real tus protocol once
@@ -18,15 +19,7 @@ import type { Store, Transport } from '../types'
  */
 export function tusProtocol(options?: TusProtocolOptions): TusProtocol {
   let real: TusProtocol | undefined
-  let loading: Promise<TusProtocol> | undefined
-  const load = (): Promise<TusProtocol> =>
-    (loading ??= import('../protocols/tus').then(
-      (module) => (real = module.tusProtocol(options)),
-      (cause: unknown) => {
-        loading = undefined
-        throw cause
-      },
-    ))
+  const load = loadOnce(() => import('../protocols/tus').then((module) => (real = module.tusProtocol(options))), 'the tus protocol')
   const before: Partial<Record<PropertyKey, unknown>> = { name: 'tus', version: '1.0.0', earlyLocation: false }
   const then = (resolve: (protocol: TusProtocol) => unknown, reject: (cause: unknown) => unknown): Promise<unknown> => load().then(resolve, reject)
   return new Proxy({} as TusProtocol, {
@@ -37,20 +30,12 @@ export function tusProtocol(options?: TusProtocolOptions): TusProtocol {
 
 /**
  * `fetchTransport(options)`: a transport that imports the fetch transport at its first request.
- * A failed import is that request's failure (a retryable `network` UploadError from the loader),
- * and the next request imports again.
+ * A failed import is that request's failure (a retryable `network` UploadError), and the next
+ * request imports again.
  * @param options as for the npm entry's `fetchTransport`
  */
 export function fetchTransport(options?: FetchTransportOptions): Transport {
-  let loading: Promise<Transport> | undefined
-  const load = (): Promise<Transport> =>
-    (loading ??= import('../transports/fetch').then(
-      (module) => module.fetchTransport(options),
-      (cause: unknown) => {
-        loading = undefined
-        throw cause
-      },
-    ))
+  const load = loadOnce(() => import('../transports/fetch').then((module) => module.fetchTransport(options)), 'the fetch transport')
   return {
     name: 'fetch',
     seesInterimResponses: false,

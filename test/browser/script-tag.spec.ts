@@ -157,10 +157,11 @@ for (const [what, answer] of [
         ;(window as unknown as { pending: unknown }).pending = { blob, sha256 }
         return new window.ResumableUpload.Upload(blob, { endpoint, protocol: 'tus' }).start().then(
           () => ({ sha256, code: 'none' }),
-          (error: { code?: string; message?: string }) => ({
+          (error: { code?: string; message?: string; cause?: { message?: string } }) => ({
             sha256,
             code: error.code,
-            message: error.message,
+            // The loader's own error, or a wrapper that keeps it as its cause.
+            message: `${error.message} ${error.cause?.message ?? ''}`,
             isUploadError: error instanceof window.ResumableUpload.UploadError,
           }),
         )
