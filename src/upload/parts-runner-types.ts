@@ -94,8 +94,8 @@ export function partSenderFor(sender: Pick<RequestSender, 'send'>): PartSender {
 
 /** A run of a parts upload, as the Upload drives it. */
 export interface PartsRun {
-  /** Uploads every part and completes the object (see `PartsRunner.run`). */
-  run(): Promise<PartsRunResult>
+  /** Uploads every part and completes the object; again after a pause, with a new signal (see `PartsRunner.run`). */
+  run(signal?: AbortSignal): Promise<PartsRunResult>
   /** Drops the multipart upload (`abortMultipartUpload`), once `run()` settled. */
   terminate(signal?: AbortSignal): Promise<void>
 }

@@ -14,7 +14,7 @@
  */
 import { UploadError } from '../errors'
 import type { UploadEvents, UploadState } from '../options'
-import type { S3File, S3HeldPart, S3UploadRef } from '../protocols/s3-types'
+import type { S3File, S3HeldPart, S3RecordState, S3UploadRef } from '../protocols/s3-types'
 import { asUploadError, callback, isGone, withRetry, type RetrySettings } from './parts-runner-calls'
 import { RecordWriter } from './parts-runner-record'
 import { sizedRound, type RoundIO } from './parts-runner-round'
@@ -44,11 +44,16 @@ export class PartsRunner {
   private state: UploadState = 'idle'
   private restarts = 0
   private lastPartUrl: string | undefined
+  /** The signal of the current run. */
+  private signal: AbortSignal
+  /** The latest state of the upload, for a run after a pause (the same as the record's, without a store too). */
+  private resumeState: S3RecordState | undefined
 
   /** @param input the source, protocol, sender, settings, record and events (see {@link PartsRunnerInput}) */
   constructor(private readonly input: PartsRunnerInput) {
     if (!Number.isInteger(input.concurrency) || input.concurrency < 1) throw new RangeError(`concurrency must be a positive integer: ${input.concurrency}`)
     this.file = input.protocol.file(input.source, input.metadata ?? {})
+    this.signal = input.signal
     this.now = input.now ?? Date.now
     this.writer = new RecordWriter(input.record, (warning) => input.emit('warning', warning), this.now)
   }
@@ -64,12 +69,15 @@ export class PartsRunner {
   }
 
   /**
-   * Uploads every part and completes the object.
+   * Uploads every part and completes the object. Call it again after a pause (with a new signal):
+   * the run goes on with the same upload, through `listParts`.
+   * @param signal pause or abort of this run; default: the input's
    * @throws UploadError: `aborted` when the signal fired (the record is written first), else the
    *   failure that ended the upload (`upload-gone` once restarts ran out)
    */
-  async run(): Promise<PartsRunResult> {
-    const { source, signal } = this.input
+  async run(signal: AbortSignal = this.input.signal): Promise<PartsRunResult> {
+    const { source } = this.input
+    this.signal = signal
     try {
       signal.throwIfAborted()
       if (source.size === undefined) return await this.runStream()
@@ -121,8 +129,9 @@ export class PartsRunner {
 
   /** The recorded upload with the parts `listParts` names, or a new upload. */
   private async begin(size: number): Promise<RoundStart> {
-    const { protocol, record, signal } = this.input
-    const recorded = record === undefined ? undefined : protocol.readRecordState(await record.load())
+    const { protocol, record } = this.input
+    const signal = this.signal
+    const recorded = this.resumeState ?? (record === undefined ? undefined : protocol.readRecordState(await record.load()))
     if (recorded === undefined || !this.fits(size, recorded.partSize)) return this.create(size)
     const upload = { uploadId: recorded.uploadId, key: recorded.key }
     this.upload = upload
@@ -140,7 +149,8 @@ export class PartsRunner {
 
   /** A new multipart upload, recorded at once (a source of known size). */
   private async create(size: number | undefined): Promise<RoundStart> {
-    const { protocol, signal } = this.input
+    const { protocol } = this.input
+    const signal = this.signal
     this.enter('creating')
     this.upload = undefined
     const partSize = protocol.partSize(size, this.input.chunkSize)
@@ -151,15 +161,15 @@ export class PartsRunner {
     const upload = protocol.readCreated(answer)
     this.upload = upload
     // A stream cannot be read again after a reload: it has no record.
-    if (size !== undefined) await this.writer.writeNow(protocol.recordState(upload, partSize, []))
+    if (size !== undefined) await this.writer.writeNow((this.resumeState = protocol.recordState(upload, partSize, [])))
     return { upload, partSize, held: [] }
   }
 
   /** The runner's side of a round over `start`. */
   private roundIO(start: RoundStart, size: number | undefined): RoundIO {
-    const { protocol, source, send, retry, maxReSigns, signal, emit } = this.input
+    const { protocol, source, send, retry, maxReSigns, emit } = this.input
     return {
-      signal,
+      signal: this.signal,
       context: (stop, sent) => ({
         protocol,
         file: this.file,
@@ -182,7 +192,8 @@ export class PartsRunner {
 
   /** Completes the object from the held parts. */
   private async complete(upload: S3UploadRef, held: S3HeldPart[]): Promise<PartsRunResult> {
-    const { protocol, signal, emit } = this.input
+    const { protocol, emit } = this.input
+    const signal = this.signal
     const options = { ...upload, parts: protocol.completionParts(held), signal }
     const answer = await withRetry(
       () => callback(protocol, 'completeMultipartUpload', signal, () => protocol.callbacks.completeMultipartUpload(this.file, options)),
@@ -190,6 +201,7 @@ export class PartsRunner {
     )
     const { location } = protocol.readCompleted(answer)
     this.writer.cancel()
+    this.resumeState = undefined
     const url = location ?? objectUrl(this.lastPartUrl) ?? upload.key
     emit('url', { url, via: 'created' })
     this.enter('complete')
@@ -202,7 +214,7 @@ export class PartsRunner {
       if (effect.kind === 'state') this.enter(effect.state)
       else if (effect.kind === 'chunk') {
         this.input.emit('chunk', { start: effect.start, end: effect.end })
-        if (effect.save) this.writer.update(this.input.protocol.recordState(start.upload, start.partSize, held()))
+        if (effect.save) this.writer.update((this.resumeState = this.input.protocol.recordState(start.upload, start.partSize, held())))
       }
     }
   }
@@ -225,8 +237,8 @@ export class PartsRunner {
   }
 
   private retrying(): RetrySettings {
-    const { retry, signal, offline, emit } = this.input
-    return { retry, signal, offline, onRetry: (event: UploadEvents['retry']) => emit('retry', event) }
+    const { retry, offline, emit } = this.input
+    return { retry, signal: this.signal, offline, onRetry: (event: UploadEvents['retry']) => emit('retry', event) }
   }
 
   private enter(state: UploadState): void {

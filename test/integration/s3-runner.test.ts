@@ -330,6 +330,34 @@ describe('parts runner against s3rver', () => {
     expect(await backend.sha256Of(result.upload.key)).toEqual({ sha256: data.sha256, size: data.bytes.length })
   })
 
+  it('pause and resume without a store: run() again on the same runner goes on through listParts, no new create, only missing parts', async () => {
+    const data = randomData(36 * MiB) // 8 parts
+    let listed: number[] = []
+    const listParts: S3Callbacks['listParts'] = async (file, options) => {
+      const parts = await backend.listParts(file, options)
+      listed = parts.map((part) => part.PartNumber)
+      return parts
+    }
+    const view = runner(bytesSource(data.bytes), { concurrency: 2, callbacks: withCallbacks({ listParts }) })
+    const pause = new AbortController()
+    const third = view.until('chunk', 3)
+    const creates = backend.calls.createMultipartUpload
+    const running = view.run.run(pause.signal)
+    await third
+    pause.abort()
+    await expect(running).rejects.toMatchObject({ code: 'aborted' })
+    const upload = view.run.current!
+    const lists = backend.calls.listParts
+    const from = server.partRequests.length
+    const result = await view.run.run(new AbortController().signal)
+    expect(result.upload).toEqual(upload)
+    expect([backend.calls.createMultipartUpload - creates, backend.calls.listParts - lists]).toEqual([1, 1])
+    expect(listed.length).toBeGreaterThanOrEqual(3)
+    const sent = partsSince(from).map((part) => part.partNumber)
+    expect(sent.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8].filter((number) => !listed.includes(number)))
+    expect(await backend.sha256Of(result.upload.key)).toEqual({ sha256: data.sha256, size: data.bytes.length })
+  })
+
   it('bad input: a signPart that throws fails with a typed error after its retries; nothing is completed', async () => {
     const data = randomData(1 * MiB)
     const completes = backend.calls.completeMultipartUpload
