@@ -3,7 +3,8 @@
  * `window.ResumableUpload` at once, and loads the sibling files of what a page uses only when the
  * page uses it (tus, the fetch transport…), from the bundle's own URL, in pages and in a classic
  * worker (importScripts). IETF uploads go to the reference server, tus uploads to `@tus/server`;
- * stored bytes are checked by length and SHA-256. A sibling file that does not load fails the
+ * stored bytes are checked by length and SHA-256. A default IETF upload sends its first request
+ * with every sibling file held back, and loads only files `npm run size` counts for it. A sibling file that does not load fails the
  * upload with a typed UploadError (default retries: no hang), and a later upload loads it.
  */
 import { createHash } from 'node:crypto'
@@ -120,6 +121,33 @@ test('IETF then tus from one page: the tus file is requested for the tus upload 
   const built = await readdir('dist')
   expect(new Set(requested).size).toBe(requested.length)
   for (const name of requested) expect(built).toContain(name)
+})
+
+test('a default IETF upload sends its first request with every sibling file held back (what `npm run size` counts as before the first byte)', async ({
+  page,
+  servers,
+  uploads,
+}) => {
+  // Sibling files wait until the upload's first request has gone; later ones pass at once.
+  let released = false
+  const held: Array<() => Promise<void>> = []
+  await page.route(SIBLING, (route) => (released ? route.continue() : void held.push(() => route.continue())))
+  await page.goto(`${servers.pages.url}/upload.html`)
+  // Times out if the first request waits for a sibling file: then the size rows under-count.
+  const firstRequest = page.waitForRequest((request) => request.url().startsWith(uploads.endpoint) && request.method() === 'POST', { timeout: 20_000 })
+  const done = page.evaluate(
+    async ({ endpoint, size }) => {
+      const { blob, sha256 } = await window.makeRandomBlob(size)
+      const { url } = await new window.ResumableUpload.Upload(blob, { endpoint }).start()
+      return { url, sha256 }
+    },
+    { endpoint: uploads.endpoint, size: SIZE },
+  )
+  await firstRequest
+  released = true
+  await Promise.all(held.map((release) => release()))
+  const outcome: PageOutcome = await done
+  expect(await uploads.upload(uploads.uploadIdFromUrl(outcome.url ?? ''))).toMatchObject({ length: SIZE, offset: SIZE, complete: true, sha256: outcome.sha256 })
 })
 
 test('tusProtocol() from the script tag: a stand-in that loads tus (and what checksums read) before the first request', async ({ page, servers }) => {
