@@ -4,8 +4,9 @@
  * page uses it (tus, the fetch transport…), from the bundle's own URL, in pages and in a classic
  * worker (importScripts). IETF uploads go to the reference server, tus uploads to `@tus/server`;
  * stored bytes are checked by length and SHA-256. A default IETF upload sends its first request
- * with every sibling file held back, and loads only files `npm run size` counts for it. A sibling file that does not load fails the
- * upload with a typed UploadError (default retries: no hang), and a later upload loads it.
+ * with every sibling file held back, and loads only files `npm run size` counts for it. A sibling
+ * file that does not load fails the upload with a typed UploadError (default retries: no hang),
+ * and a later upload loads it.
  */
 import { createHash } from 'node:crypto'
 import { readFile, readdir } from 'node:fs/promises'
