@@ -20,12 +20,6 @@ import { aborted, loadLater, performStep, type Later, type LoopContext } from '.
 
 export type { UploadEnvironment } from './environment'
 
-/** Failures after which the stored record is forgotten; one that ran out of retries stays resumable. */
-const FORGET_ON = new Set(
-  `offset-invalid length-mismatch location-refused location-changed too-large limit-unusable
-  redirect-refused upload-gone upload-failed source-changed`.split(/\s+/),
-)
-
 /**
  * The upload orchestrator shared by the browser and Node entries; use `Upload` from
  * `resumable-upload`, which fills in the environment.
@@ -188,13 +182,14 @@ export class BaseUpload<Input> {
       const record = this.url === undefined && (await this.#persistence.open(source, this.input, protocol, this.#trusted, this.#runController.signal))
       if (record) this.#apply(session.resumeAt(record.url, 'stored'))
       const result = await this.#rounds(source, protocol)
-      this.#apply(session.finish())
+      this.#apply((await loadLater()).finish(session))
       await this.#persistence.complete(source.size)
       this.#apply(session.setState('complete'))
       return result
     } catch (error) {
       const failure = this.state === 'aborted' ? aborted('aborted') : toUploadError(error)
-      if (FORGET_ON.has(failure.code)) await this.#persistence.remove()
+      // The failures after which the stored record is forgotten are listed with the response side (./later).
+      if ((await loadLater().catch(() => undefined))?.FORGET_ON.has(failure.code)) await this.#persistence.remove()
       if (this.state !== 'aborted') {
         this.#apply(session.setState('failed'))
         this.#emitter.emit('error', failure)
@@ -217,7 +212,9 @@ export class BaseUpload<Input> {
       if (state === 'aborted' || state === 'paused') throw aborted(state)
       session.newRound()
       const signal = this.#pauseController.signal
-      const ctx = this.#context(source, protocol)
+      const [sender, endpoint, { metadata }] = [this.#sender, this.#endpoint, this.#settings]
+      const signals = [this.#runController.signal, signal]
+      const ctx: LoopContext = { source, protocol, session, sender, endpoint, metadata, signals, apply: (outcome) => this.#apply(outcome) }
       try {
         let first: unknown
         try {
@@ -252,13 +249,6 @@ export class BaseUpload<Input> {
         await offline
       }
     }
-  }
-
-  /** What a step needs from the Upload. */
-  #context(source: Source, protocol: Protocol): LoopContext {
-    const signals = [this.#runController.signal, this.#pauseController.signal]
-    const [session, sender, endpoint, { metadata }] = [this.#session, this.#sender, this.#endpoint, this.#settings]
-    return { source, protocol, session, sender, endpoint, metadata, signals, apply: (outcome) => this.#apply(outcome) }
   }
 
   /** Performs the session's effects (events through mitt, record writes, a DELETE), then throws the error it returned. */

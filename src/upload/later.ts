@@ -12,7 +12,8 @@ import { retrying, roundEnded, shouldRetry } from './responses'
 import type { Outcome, UploadSession } from './session'
 
 export { checkLimits } from '../protocols/limits'
-export { interim, receive } from './responses'
+export { finish, interim, receive } from './responses'
+export { FORGET_ON } from './rules'
 
 /** What a round of retries needs from the Upload. */
 export interface RetryContext {

@@ -74,3 +74,9 @@ export function roundEnded(s: UploadSession, error: unknown): { next: 'round' } 
 function progressed(s: UploadSession): boolean {
   return s.round.learnedUrl || isRealProgress({ stored: s.acked - s.round.ackedAtStart, offered: s.round.offered })
 }
+
+/** The upload is done: every byte acknowledged. */
+export function finish(s: UploadSession): Outcome {
+  s.acked = s.sent = s.config.size ?? s.acked
+  return { effects: [{ kind: 'progress' }] }
+}

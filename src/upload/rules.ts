@@ -4,7 +4,7 @@
  * UploadError the Upload fails or retries with.
  * @module
  */
-import { UploadError } from '../errors'
+import { UploadError, type UploadErrorCode } from '../errors'
 import type { ProtocolResult, UploadLimits } from '../types'
 import { isRealProgress } from '../protocols/limits'
 
@@ -84,3 +84,17 @@ export function retryAfterDelay(seconds: number, maxSeconds: number): number {
   if (!(seconds > 0) || !(maxSeconds > 0)) return 0
   return Math.min(Math.min(seconds, maxSeconds) * 1000, MAX_TIMER_DELAY)
 }
+
+/** Failures after which the stored record is forgotten; one that ran out of retries stays resumable. */
+export const FORGET_ON: ReadonlySet<string> = new Set<UploadErrorCode>([
+  'offset-invalid',
+  'length-mismatch',
+  'location-refused',
+  'location-changed',
+  'too-large',
+  'limit-unusable',
+  'redirect-refused',
+  'upload-gone',
+  'upload-failed',
+  'source-changed',
+])

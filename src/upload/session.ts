@@ -123,12 +123,6 @@ export class UploadSession {
     return this.run(() => this.enter(state))
   }
 
-  /** The upload is done: every byte acknowledged. */
-  finish(): Outcome {
-    this.acked = this.sent = this.config.size ?? this.acked
-    return { effects: [{ kind: 'progress' }] }
-  }
-
   #idle(): void {
     if (this.inFlight) throw new Error('resumable-upload: a request is already in flight')
   }

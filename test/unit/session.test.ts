@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest'
 import { UploadError } from '../../src/errors'
 import type { RequestSizer } from '../../src/upload/request-size'
-import { interim, receive, retrying, roundEnded, shouldRetry } from '../../src/upload/responses'
+import { finish, interim, receive, retrying, roundEnded, shouldRetry } from '../../src/upload/responses'
 import { UploadSession, type Effect, type Outcome, type SessionConfig, type Step } from '../../src/upload/session'
 import type { HttpResponse, ProtocolResult } from '../../src/types'
 import { seededRandom } from '../support/files'
@@ -82,7 +82,7 @@ describe('steps', () => {
     expect(done.done).toEqual({ url: URL1, response: ok })
     expect(session.acked).toBe(8 * MiB)
     expect(session.position).toEqual({ kind: 'offset', offset: 8 * MiB })
-    expect(kinds(session.finish().effects)).toEqual(['progress'])
+    expect(kinds(finish(session).effects)).toEqual(['progress'])
     expect(session.acked).toBe(10 * MiB)
   })
 
