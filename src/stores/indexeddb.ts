@@ -4,7 +4,7 @@
  * @module
  */
 import type { Store, UploadRecord } from '../types'
-import { StoreError, type StoreErrorCode } from './errors'
+import { StoreError } from './errors'
 import { parseRecord } from './record'
 
 /** Options of {@link indexedDbStore}. */
@@ -43,7 +43,7 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): Store {
       const value = await run('readonly', (store) => request(store.get(key)))
       if (value === undefined) return undefined
       const record = parseRecord(value)
-      if (record === undefined || record.key !== key) throw corrupt()
+      if (record?.key !== key) throw corrupt()
       return record
     },
     async put(record: UploadRecord): Promise<void> {
@@ -88,45 +88,32 @@ type Run = <T>(mode: IDBTransactionMode, operation: (store: IDBObjectStore) => (
 /** One lazily opened connection, reopened after it closes. (Closures, not a class: they minify to less.) */
 function connect(name: string, factory: IDBFactory | undefined): Run {
   let database: Promise<IDBDatabase> | undefined
-  let opened: IDBDatabase | undefined
-  const forget = (closed: IDBDatabase): void => {
-    if (opened !== closed) return
-    opened = undefined
-    database = undefined
-  }
-  const watch = (connection: IDBDatabase): IDBDatabase => {
-    opened = connection
+  return async (mode, operation) => {
+    const opening = (database ??= openDatabase(name, factory))
+    const forget = (): void => {
+      if (database === opening) database = undefined
+    }
+    const connection = await opening.catch((error: unknown) => {
+      forget()
+      throw error
+    })
     // Another tab wants to upgrade: step aside so it is not blocked; the next operation reopens.
     connection.onversionchange = () => {
       connection.close()
-      forget(connection)
+      forget()
     }
     // The browser closed the connection (storage cleared, disk error).
-    connection.onclose = () => forget(connection)
-    return connection
-  }
-  const open = (): Promise<IDBDatabase> => {
-    if (database === undefined) {
-      const opening = openDatabase(name, factory).then(watch)
-      opening.catch(() => {
-        if (database === opening) database = undefined
-      })
-      database = opening
-    }
-    return database
-  }
-  return async (mode, operation) => {
-    const connection = await open()
+    connection.onclose = forget
     return new Promise((resolve, reject) => {
       try {
         const transaction = connection.transaction(OBJECT_STORE, mode)
         const result = operation(transaction.objectStore(OBJECT_STORE))
         transaction.oncomplete = () => resolve(result())
-        transaction.onabort = () => reject(toStoreError(transaction.error, 'failed'))
+        transaction.onabort = () => reject(toStoreError(transaction.error))
       } catch (error) {
         // A connection closed under us (InvalidStateError) is reopened by the next operation.
-        if (errorName(error) === 'InvalidStateError') forget(connection)
-        reject(toStoreError(error, 'failed'))
+        if (errorName(error) === 'InvalidStateError') forget()
+        reject(toStoreError(error))
       }
     })
   }
@@ -135,46 +122,40 @@ function connect(name: string, factory: IDBFactory | undefined): Run {
 /** Opens (and on first use creates) the database; every failure is an `unavailable` StoreError. */
 function openDatabase(name: string, given: IDBFactory | undefined): Promise<IDBDatabase> {
   return new Promise<IDBDatabase>((resolve, reject) => {
+    const fail = (message: string, cause?: unknown): void => reject(new StoreError('unavailable', message, cause))
+    const failedOpen = (error: unknown): void => fail(`IndexedDB cannot be opened (${errorName(error) || 'error'}).`, error)
     let opening: IDBOpenDBRequest
-    let settled = false
-    const fail = (message: string, cause?: unknown): void => {
-      settled = true
-      reject(new StoreError('unavailable', message, cause))
-    }
     try {
       const factory = given ?? globalThis.indexedDB
       if (factory == null) return fail('IndexedDB is not available here.')
       opening = factory.open(name, VERSION)
     } catch (error) {
       // Some contexts (sandboxed frames, storage disabled) throw on access or open.
-      return fail(`IndexedDB cannot be opened (${errorName(error) || 'error'}).`, error)
+      return failedOpen(error)
     }
-    opening.onupgradeneeded = () => {
-      const database = opening.result
-      if (!database.objectStoreNames.contains(OBJECT_STORE)) database.createObjectStore(OBJECT_STORE, { keyPath: 'key' })
-    }
-    opening.onsuccess = () => {
-      // Blocked earlier and given up on: do not keep a connection nobody uses.
-      if (settled) opening.result.close()
-      else resolve(opening.result)
-      settled = true
-    }
-    opening.onerror = () => fail(`IndexedDB cannot be opened (${errorName(opening.error) || 'error'}).`, opening.error)
+    let blocked = false
+    // Only a database that did not exist is upgraded to version 1: it has no object store yet.
+    opening.onupgradeneeded = () => opening.result.createObjectStore(OBJECT_STORE, { keyPath: 'key' })
+    // Blocked earlier and given up on: do not keep a connection nobody uses.
+    opening.onsuccess = () => (blocked ? opening.result.close() : resolve(opening.result))
+    opening.onerror = () => failedOpen(opening.error)
     // An old connection elsewhere does not close for our upgrade: fall back rather than wait forever.
-    opening.onblocked = () => fail('Opening IndexedDB is blocked by another connection.')
+    opening.onblocked = () => {
+      blocked = true
+      fail('Opening IndexedDB is blocked by another connection.')
+    }
   })
 }
 
-function toStoreError(error: unknown, fallback: StoreErrorCode): StoreError {
-  if (error instanceof StoreError) return error
+function toStoreError(error: unknown): StoreError {
   const name = errorName(error)
   if (name === 'QuotaExceededError') return new StoreError('quota', 'The storage quota is exceeded.', error)
   // The object store is missing: the database of this name belongs to something else.
   if (name === 'NotFoundError') return new StoreError('unavailable', 'The IndexedDB database has no record store.', error)
-  return new StoreError(fallback, `An IndexedDB operation failed (${name || 'aborted'}).`, error)
+  return new StoreError('failed', `An IndexedDB operation failed (${name || 'aborted'}).`, error)
 }
 
 function errorName(error: unknown): string {
-  if (typeof error !== 'object' || error === null || !('name' in error)) return ''
-  return typeof error.name === 'string' ? error.name : ''
+  const name = (error as { name?: unknown } | null | undefined)?.name
+  return typeof name === 'string' ? name : ''
 }
