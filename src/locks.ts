@@ -34,50 +34,28 @@ export interface UploadLock extends RecordLock {
  *   Once the lock is granted the signal no longer matters: call `release()`.
  */
 export async function acquireUploadLock(key: string, mode: 'wait' | 'fail', signal?: AbortSignal): Promise<UploadLock | undefined> {
-  const locks = lockManager()
-  if (locks === undefined) return undefined
+  const locks = typeof navigator === 'undefined' ? undefined : (navigator as Partial<Navigator>).locks
+  if (typeof locks?.request !== 'function') return undefined
   if (signal?.aborted === true) throw abortedError(signal)
   const name = LOCK_PREFIX + key
-  let release = (): void => undefined
-  const held = new Promise<void>((resolve) => (release = resolve))
+  // Another tab (or Upload) waits for this key when its request is pending; false when query() fails.
+  const wanted = async (): Promise<boolean> => {
+    try {
+      return (await locks.query()).pending?.some((lock) => lock.name === name) === true
+    } catch {
+      return false
+    }
+  }
   return new Promise<UploadLock | undefined>((resolve, reject) => {
     // The Web Locks API refuses `signal` together with `ifAvailable`; 'fail' never waits anyway.
     const options: LockOptions = mode === 'fail' ? { ifAvailable: true } : signal === undefined ? {} : { signal }
     const granted = (lock: Lock | null): Promise<void> | undefined => {
-      if (lock === null) {
-        reject(new UploadError('locked', 'Another tab or upload is sending this file.', { retryable: false }))
-        return undefined
-      }
-      resolve({ name, release, wanted: () => isUploadLockWanted(key) })
-      return held
+      if (lock === null) return void reject(new UploadError('locked', 'Another tab or upload is sending this file.', { retryable: false }))
+      // The lock is held until the promise returned here settles: until release() is called.
+      return new Promise<void>((release) => resolve({ name, release: () => release(), wanted }))
     }
-    locks.request(name, options, granted).catch(() => {
-      if (signal?.aborted === true) reject(abortedError(signal))
-      else resolve(undefined)
-    })
+    locks.request(name, options, granted).catch(() => (signal?.aborted === true ? reject(abortedError(signal)) : resolve(undefined)))
   })
-}
-
-/**
- * Whether another tab (or Upload) is waiting for the lock of this key, per `navigator.locks.query()`.
- * False where Web Locks are missing.
- * @param key the record key
- */
-export async function isUploadLockWanted(key: string): Promise<boolean> {
-  const locks = lockManager()
-  if (locks === undefined || typeof locks.query !== 'function') return false
-  try {
-    const { pending = [] } = await locks.query()
-    return pending.some((lock) => lock.name === LOCK_PREFIX + key)
-  } catch {
-    return false
-  }
-}
-
-function lockManager(): LockManager | undefined {
-  if (typeof navigator === 'undefined') return undefined
-  const locks = (navigator as Partial<Navigator>).locks
-  return typeof locks?.request === 'function' ? locks : undefined
 }
 
 function abortedError(signal: AbortSignal): UploadError {
