@@ -46,7 +46,10 @@ export async function fingerprint(source: Source, options: FingerprintOptions): 
   const size = source.size
   const subtle = globalThis.crypto?.subtle
   if (size === undefined || subtle === undefined) return undefined
-  const sample = options.sampleContent === true ? hex(await subtle.digest('SHA-256', await sampleOf(source, size))) : null
+  const sha256 = async (data: BufferSource): Promise<string> =>
+    Array.from(new Uint8Array(await subtle.digest('SHA-256', data)), (byte) => byte.toString(16).padStart(2, '0')).join('')
+  // Loaded here: uploads without sampleContent or digests never read bytes into memory.
+  const sample = options.sampleContent === true ? await sha256(await (await import('./sources/read')).readEnds(source, size, SAMPLE_BYTES)) : null
   const canonical = JSON.stringify({
     name: source.name ?? null,
     size,
@@ -55,21 +58,5 @@ export async function fingerprint(source: Source, options: FingerprintOptions): 
     endpoint: options.endpoint,
     sample,
   })
-  return `ru1:${hex(await subtle.digest('SHA-256', new TextEncoder().encode(canonical)))}`
-}
-
-/** The first and last SAMPLE_BYTES joined (the whole source when it is no larger than that). */
-async function sampleOf(source: Source, size: number): Promise<Uint8Array<ArrayBuffer>> {
-  // Loaded here: uploads without sampleContent or digests never read bytes into memory.
-  const { readChunk } = await import('./sources/read')
-  const head = await readChunk(await source.slice(0, Math.min(SAMPLE_BYTES, size)))
-  const tail = size > SAMPLE_BYTES ? await readChunk(await source.slice(size - SAMPLE_BYTES, size)) : new Uint8Array(0)
-  const joined = new Uint8Array(head.length + tail.length)
-  joined.set(head)
-  joined.set(tail, head.length)
-  return joined
-}
-
-function hex(digest: ArrayBuffer): string {
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('')
+  return `ru1:${await sha256(new TextEncoder().encode(canonical))}`
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { UploadError } from '../errors'
-import type { RequestBody, SourceChunk } from '../types'
+import type { RequestBody, Source, SourceChunk } from '../types'
 
 /**
  * The bytes of a chunk, whatever its body is: a Uint8Array as it is (no copy), a Blob read whole,
@@ -25,6 +25,24 @@ export async function readChunk(chunk: SourceChunk): Promise<Uint8Array> {
     throw new UploadError('source-error', `Read ${bytes.length} bytes where the source promised ${chunk.length}.`, { retryable: false })
   }
   return bytes
+}
+
+/**
+ * The first and last `bytes` of a source joined, read through `source.slice()`: what a
+ * content-sampling fingerprint hashes. A source no larger than `bytes` is read once, whole; the
+ * two ends overlap when it is smaller than twice that.
+ * @param source the source
+ * @param size its size
+ * @param bytes how many bytes to take at each end
+ * @throws UploadError `source-error` when the source cannot be read
+ */
+export async function readEnds(source: Source, size: number, bytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  const head = await readChunk(await source.slice(0, Math.min(bytes, size)))
+  const tail = size > bytes ? await readChunk(await source.slice(size - bytes, size)) : new Uint8Array(0)
+  const joined = new Uint8Array(head.length + tail.length)
+  joined.set(head)
+  joined.set(tail, head.length)
+  return joined
 }
 
 async function readBody(body: RequestBody): Promise<Uint8Array> {

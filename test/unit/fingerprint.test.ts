@@ -59,6 +59,12 @@ describe('fingerprint', () => {
     expect(a).toBe('ru1:36642f49d0aeb71ea15b257e28deb3368620f959a109c41dd5eb4a1c3610cca4')
   })
 
+  it('with sampleContent, is stable too: a fixed key for fixed bytes (changing it orphans stored records)', async () => {
+    const bytes = new Uint8Array(300 * KiB).map((_, i) => (i * 7 + 3) % 256)
+    const source = blobSource(new File([bytes], 'video.mp4', { type: 'video/mp4', lastModified: 1_700_000_000_000 }))
+    expect(await fingerprint(source, { endpoint, sampleContent: true })).toBe('ru1:5372706a3853ef0740323eee1f0bbe2ad6f26dfbc8afc62fb2f822822ab9caf2')
+  })
+
   it('differs when name, size, type, lastModified or endpoint differ', async () => {
     const base = await fingerprint(blobSource(file('hello')), { endpoint })
     const others = await Promise.all([
