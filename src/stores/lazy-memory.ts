@@ -7,6 +7,9 @@ import type { Store } from '../types'
 
 let shared: Store | undefined
 
+/** A store method, called with whatever arguments it was given. */
+type AnyMethod = (...args: unknown[]) => Promise<unknown>
+
 /**
  * A {@link Store} that imports the memory store module at its first call and hands every call
  * to it: the page's `sharedMemoryStore()` when `shared` (what `store: 'memory'` names; the
@@ -24,13 +27,11 @@ export function lazyMemoryStore(isShared: boolean): Store {
         throw cause
       },
     ))
-  const store: Store = {
-    lock: async (key, mode, signal) => (await load()).lock(key, mode, signal),
-    get: async (key) => (await load()).get(key),
-    put: async (record) => (await load()).put(record),
-    delete: async (key) => (await load()).delete(key),
-    list: async () => (await load()).list(),
+  const store: Record<string, AnyMethod> = {}
+  for (const method of ['lock', 'get', 'put', 'delete', 'list'] as const) {
+    store[method] = async (...args) => ((await load())[method] as AnyMethod)(...args)
   }
-  if (isShared) shared = store
-  return store
+  const lazy = store as unknown as Store
+  if (isShared) shared = lazy
+  return lazy
 }

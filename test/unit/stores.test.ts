@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { StoreError } from '../../src/stores/errors'
 import { fileStore } from '../../src/stores/file'
 import { indexedDbStore } from '../../src/stores/indexeddb'
+import { lazyMemoryStore } from '../../src/stores/lazy-memory'
 import { memoryStore } from '../../src/stores/memory'
 import type { Store, UploadRecord } from '../../src/types'
 
@@ -49,6 +50,7 @@ afterEach(async () => {
 
 const stores: Array<[string, () => Store]> = [
   ['memory', () => memoryStore()],
+  ['memory, loaded on first use (lazyMemoryStore)', () => lazyMemoryStore(false)],
   ['file', () => fileStore(join(directory, 'records'))],
   ['indexeddb (fake-indexeddb)', () => indexedDbStore({ indexedDB: new IDBFactory() })],
 ]
@@ -119,6 +121,18 @@ describe('memoryStore', () => {
   it('two stores do not share records', async () => {
     await memoryStore().put(record('ru1:a'))
     expect(await memoryStore().get('ru1:a')).toBeUndefined()
+  })
+
+  it("loaded on first use: 'memory' is one store per page, with its lock; a fallback store is a fresh one", async () => {
+    const shared = lazyMemoryStore(true)
+    expect(lazyMemoryStore(true)).toBe(shared)
+    await shared.put(record('ru1:shared'))
+    expect(await lazyMemoryStore(true).get('ru1:shared')).toEqual(record('ru1:shared'))
+    expect(await lazyMemoryStore(false).get('ru1:shared')).toBeUndefined()
+    const signal = new AbortController().signal
+    const lock = await shared.lock?.('ru1:shared', 'fail', signal)
+    expect((await shared.lock?.('ru1:shared', 'fail', signal).catch((error: unknown) => error)) as { code?: string }).toMatchObject({ code: 'locked' })
+    await lock?.release()
   })
 })
 
@@ -448,6 +462,7 @@ describe.runIf(posix)('fileStore: only a directory of the current user alone', (
 
 const lockingStores: Array<[string, () => Store]> = [
   ['memory', () => memoryStore()],
+  ['memory, loaded on first use (lazyMemoryStore)', () => lazyMemoryStore(false)],
   ['file', () => fileStore(join(directory, 'records'), { lockTiming: { maxPoll: 20 } })],
 ]
 
