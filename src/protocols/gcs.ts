@@ -1,0 +1,127 @@
+/**
+ * Google Cloud Storage resumable uploads (JSON API, `uploadType=resumable`; also signed URLs
+ * opened with `x-goog-resumable: start`) as a sans-I/O {@link Protocol} for the one-offset
+ * session: request descriptions out, typed results in. No fetch, no timers, no storage.
+ *
+ * The app's backend opens the session (it holds the credentials); the client only ever talks to
+ * the session URI, which is a capability and lives for a week. GCS has no parallel parts: one
+ * chunk is in flight at a time (`concurrency` does nothing here).
+ *
+ * Choices this module makes where GCS leaves room (each is tested):
+ * - "create" is a status query (empty `PUT`, `Content-Range: bytes *\/total`) to the session URI
+ *   from {@link GcsProtocol.sessionUrlFor}, never a chunk: the URI is known before any byte goes,
+ *   so the query costs one round trip and nothing else; it tells a fresh session (`308` without
+ *   `Range`) from one that already holds bytes (a backend that hands out the same session again),
+ *   finalizes an empty file (`*\/0`), and can be repeated after a cut. Its `308` is `created` at the
+ *   offset its `Range` names; a `404`/`410` there is `upload-gone` (a session just opened is gone).
+ * - "offset" is the same status query, `Content-Range: bytes *\/total`; the total comes from the
+ *   caller, else from an earlier request for that URI, else `*` (resume after a reload).
+ * - "append" is a chunk `PUT` with `Content-Range: bytes a-b/total`, `a-b/*` while a stream's
+ *   length is unknown; an empty last chunk of a stream is `bytes *\/total`. A chunk other than the
+ *   last must be whole 256 KiB units (`appendRequest` throws a RangeError otherwise; the session
+ *   plans chunks with {@link GcsProtocol.alignChunkEnd}).
+ * - `308` with `Range: bytes=0-n` holds n+1 bytes; without `Range`, none. GCS may keep fewer bytes
+ *   than a chunk carried (whole 256 KiB units): a non-final chunk is `appended` at the held
+ *   offset, a last chunk not wholly held is a `mismatch` at it (the rest goes again). A `Range`
+ *   past the upload's length, past the chunk's end or before its start is `offset-invalid`; one that
+ *   is not `bytes=0-n` is `malformed-response`.
+ * - `200`/`201` is `complete`; its body (the object's JSON, see {@link parseGcsObject}) is the
+ *   result's `response`, and its `size`, when stated, is the offset the Upload checks.
+ * - `404`/`410` on a status query or chunk is `gone`: the session restarts only when `sessionUrl`
+ *   is a function ({@link GcsProtocol.restartable}), as often as the Upload's `maxRestarts`.
+ * - `400` to a chunk (a start the session does not hold) is a `mismatch`: ask the offset again.
+ * - `408`, `429` and `5xx` are retryable `http-status` errors with `Retry-After`.
+ * - Cancel is `DELETE` on the session URI; GCS answers `499`, and `404`/`410` mean already gone.
+ * @module
+ */
+import type { AppendInput, HttpResponse, Protocol, ProtocolResult, RequestDescription, RequestKind } from '../types'
+import { GCS_CHUNK_UNIT, alignChunkEnd, chunkRequest, statusRequest, type Context } from './gcs-requests'
+import { interpret } from './gcs-responses'
+import { GCS_ORIGIN, httpOrigin, resolveSessionUrl, type GcsFile, type GcsSessionUrl } from './gcs-session-url'
+
+export { GCS_CHUNK_UNIT, alignChunkEnd, checkGcsChunkSize } from './gcs-requests'
+export { heldBytes, parseGcsObject, type GcsObject } from './gcs-responses'
+export { GCS_ORIGIN, type GcsFile, type GcsSessionUrl } from './gcs-session-url'
+
+/** Options of {@link gcs}. */
+export interface GcsOptions {
+  /**
+   * The resumable upload session URI the app's backend opened (`POST
+   * https://storage.googleapis.com/upload/storage/v1/b/<bucket>/o?uploadType=resumable&name=…`,
+   * answered with it in `Location`; or a signed URL sent `x-goog-resumable: start`), or a function
+   * that opens one for a file. Only a function lets a session that expired be replaced.
+   */
+  sessionUrl: GcsSessionUrl
+  /**
+   * Origins a session URI may be on. Default: `https://storage.googleapis.com`, plus the origin of
+   * a string `sessionUrl`.
+   */
+  allowedOrigins?: readonly string[]
+  /**
+   * The current time in ms since the epoch, for `Retry-After` dates. Default: none, and then a
+   * `Retry-After` date gives no delay rather than a guessed one.
+   */
+  clock?: () => number
+}
+
+/** The GCS {@link Protocol}, with what the Upload needs to obtain a session and plan chunks. */
+export interface GcsProtocol extends Protocol {
+  /** `gcs`. */
+  readonly name: 'gcs'
+  /** Whether a gone session can be replaced (`sessionUrl` is a function). */
+  readonly restartable: boolean
+  /** Origins a session URI may be on (see {@link GcsOptions.allowedOrigins}). */
+  readonly origins: readonly string[]
+  /** Bytes a non-final chunk is a multiple of: 256 KiB. */
+  readonly chunkUnit: number
+  /**
+   * The session URI for a file: the string option, or what the function answers (called again for
+   * each new session). Rejects with an UploadError (see resolveSessionUrl in ./gcs-session-url).
+   */
+  sessionUrlFor(file: GcsFile): Promise<string>
+  /** The status query; `size` is the upload's length when known (`*` when neither it nor an earlier request names it). */
+  offsetRequest(url: string, size?: number): RequestDescription
+  /** The end of the next chunk, aligned to 256 KiB unless it is the last (see {@link alignChunkEnd}). */
+  alignChunkEnd(offset: number, end: number, size: number | undefined): number
+  /** GCS answers synchronously. */
+  interpret(kind: RequestKind, request: RequestDescription, response: HttpResponse): ProtocolResult
+}
+
+/**
+ * Creates the GCS resumable upload protocol. Use one per Upload.
+ *
+ * @param options the session URI or a function opening one, allowed origins, clock
+ * @throws TypeError when `sessionUrl` is neither a string nor a function; RangeError when a string
+ *   `sessionUrl` or an `allowedOrigins` entry is not an absolute http(s) URL
+ * @example
+ * const protocol = gcs({ sessionUrl: (file) => fetch('/gcs-session', { method: 'POST', body: file.name }).then((r) => r.text()) })
+ * const upload = new Upload(file, { protocol, chunkSize: 8 * 1024 * 1024 })
+ */
+export function gcs(options: GcsOptions): GcsProtocol {
+  const { sessionUrl, clock } = options
+  if (typeof sessionUrl !== 'string' && typeof sessionUrl !== 'function') throw new TypeError('resumable-upload: gcs() needs a `sessionUrl` string or function')
+  const origins = new Set<string>()
+  for (const value of [...(options.allowedOrigins ?? [GCS_ORIGIN]), ...(typeof sessionUrl === 'string' ? [sessionUrl] : [])]) {
+    const origin = httpOrigin(value)
+    if (origin === undefined) throw new RangeError(`resumable-upload: gcs() takes absolute http(s) URLs: ${String(value)}`)
+    origins.add(origin)
+  }
+  const ctx: Context = { sizes: new Map() }
+  return {
+    name: 'gcs',
+    version: '1',
+    earlyLocation: false,
+    restartable: typeof sessionUrl === 'function',
+    origins: [...origins],
+    chunkUnit: GCS_CHUNK_UNIT,
+    sessionUrlFor: (file) => resolveSessionUrl(sessionUrl, file, origins),
+    // `endpoint` is the session URI from sessionUrlFor; any body offered is left out (see above).
+    createRequest: (input) => statusRequest(ctx, input.endpoint, 'create', input.size),
+    offsetRequest: (url, size) => statusRequest(ctx, url, 'offset', size),
+    appendRequest: (input: AppendInput) => chunkRequest(ctx, input),
+    cancelRequest: (url) => ({ method: 'DELETE', url, headers: {}, body: null, intent: { kind: 'cancel' } }),
+    alignChunkEnd,
+    interpretInterim: () => ({ kind: 'ignored' }),
+    interpret: (kind, request, response) => interpret(kind, request, response, clock?.(), ctx.sizes.get(request.url)),
+  }
+}
