@@ -16,7 +16,7 @@ import type { UploadEnvironment } from './environment'
 import { UploadSession, type Outcome } from './session'
 import { FINISHED } from './session-types'
 import { chunkSizing, resolveSettings, type Settings } from './settings'
-import { aborted, loadLater, performStep, type Later, type LoopContext } from './steps'
+import { aborted, laterLoaded, loadLater, performStep, type Later, type LoopContext } from './steps'
 
 export type { UploadEnvironment } from './environment'
 
@@ -188,8 +188,9 @@ export class BaseUpload<Input> {
       return result
     } catch (error) {
       const failure = this.state === 'aborted' ? aborted('aborted') : toUploadError(error)
-      // The failures after which the stored record is forgotten are listed with the response side (./later).
-      if ((await loadLater().catch(() => undefined))?.FORGET_ON.has(failure.code)) await this.#persistence.remove()
+      // The failures that forget the stored record come from requests and answers: ./later, which
+      // lists them, has loaded by then (it is not fetched for a failure before any request).
+      if (laterLoaded()?.FORGET_ON.has(failure.code)) await this.#persistence.remove()
       if (this.state !== 'aborted') {
         this.#apply(session.setState('failed'))
         this.#emitter.emit('error', failure)

@@ -32,6 +32,9 @@ export type Later = typeof LaterModule
 
 let loaded: Later | undefined
 
+/** ./later when it has loaded (it does once a request is on its way), else undefined. */
+export const laterLoaded = (): Later | undefined => loaded
+
 /** Loads ./later (once; see {@link loadOnce}). */
 export const loadLater = loadOnce(() => import('./later').then((module) => (loaded = module)))
 
