@@ -84,7 +84,7 @@ describe('gcs answers', () => {
     ['no Range: nothing held', undefined, 0],
     ['Range bytes=0-n: n+1 held', `bytes=0-${2 * U - 1}`, 2 * U],
   ])('308 to the status query, %s', (_, range, offset) => {
-    const headers = range === undefined ? {} : { range }
+    const headers: HeaderMap = range === undefined ? {} : { range }
     expect(protocol().interpret('offset', status(), res(308, headers))).toEqual({ kind: 'offset', offset, complete: false, length: undefined, limits: {} })
     expect(protocol().interpret('create', create(), res(308, headers))).toEqual({ kind: 'created', url: SESSION, offset, limits: {} })
   })
