@@ -1,6 +1,6 @@
 /**
  * The types of persistence (persistence.ts) and of the record writes it loads later
- * (record-writes.ts): the warnings, the settings, the state both share.
+ * (persistence-later.ts): the warnings, the settings, the state both share.
  * @module
  */
 import type { FingerprintFunction } from './fingerprint'
@@ -41,7 +41,7 @@ export interface PersistenceSettings {
   metadata: Record<string, string>
 }
 
-/** The state of one Upload's persistence, shared by the reads here and the writes of record-writes.ts. */
+/** The state of one Upload's persistence, shared by the reads of persistence.ts and persistence-later.ts. */
 export interface PersistenceState {
   readonly settings: PersistenceSettings
   readonly warn: (warning: UploadWarning) => void

@@ -3,30 +3,29 @@
  * source, writing it as soon as the URL is known and after each chunk, removing it when done,
  * and the cross-tab lock. Store failures never fail an upload: they become warnings.
  *
- * Only what runs before the first byte is sent is here: the fingerprint, the lock and the read of
- * a stored record. Writing records loads with its first call (record-writes.ts); calls made
- * meanwhile wait, and run in their order.
+ * Only what a default upload runs before its first byte is here: the fingerprint, the lock and
+ * the read of a stored record. Writing records, and what goes wrong before that (a store that
+ * fails, a corrupt, foreign or expired record, no fingerprint, no lock), load from
+ * persistence-later.ts when first needed; calls made meanwhile wait, and run in their order.
  * @module
  */
 import { fingerprint as defaultFingerprint } from './fingerprint'
 import { UploadError } from './errors'
 import { acquireUploadLock } from './locks'
 import { parseRecord } from './stores/record'
-import { StoreError } from './stores/errors'
 import type { PersistenceSettings, PersistenceState, UploadWarning } from './persistence-types'
-import type * as RecordWritesModule from './record-writes'
-import { storeFailed } from './store-fallback'
+import type * as Later from './persistence-later'
 import type { Protocol, RecordLock, Source, UploadLimits, UploadRecord } from './types'
 
 export type { PersistenceSettings, UploadWarning, UploadWarningCode } from './persistence-types'
 
-type RecordWrites = typeof RecordWritesModule
+type PersistenceLater = typeof Later
 
 /** The remembered state of one Upload. */
 export class UploadPersistence {
   readonly #state: PersistenceState
-  #writes: RecordWrites | undefined
-  #loading: Promise<RecordWrites | undefined> | undefined
+  #later: PersistenceLater | undefined
+  #loading: Promise<PersistenceLater | undefined> | undefined
 
   /**
    * @param settings the Upload's persistence options
@@ -44,22 +43,26 @@ export class UploadPersistence {
     const state = this.#state
     const { endpoint, persistBlob } = state.settings
     if (!state.store || endpoint === undefined) return undefined
-    const key = (state.key = await fingerprintOf(state, source, endpoint))
+    let key: string | undefined
+    try {
+      key = await recordKey(source, endpoint, state.settings)
+    } catch (cause) {
+      await this.#run((later) => later.unfingerprinted(state, cause))
+    }
+    state.key = key
     if (key === undefined) return undefined
     if (persistBlob && typeof Blob !== 'undefined' && input instanceof Blob) state.blob = input
-    state.lock = await takeLock(state, key, signal)
+    state.lock = await this.#lock(key, signal)
     const stored = await this.#read(key)
     const reason = stored && mismatch(stored, { endpoint, protocol, size: source.size, trusted })
-    if (reason) {
-      state.warn({ code: reason === 'expired' ? 'record-expired' : 'record-ignored', message: `a stored upload was not resumed: ${reason}` })
-      await this.remove()
-    } else if (stored) return (state.record = stored)
+    if (reason) await this.#run((later) => later.ignore(state, reason))
+    else if (stored) return (state.record = stored)
     return undefined
   }
 
   /** Records the upload URL as soon as it is known. */
   saveUrl(url: string, protocol: Protocol, size: number | undefined, limits: UploadLimits): void {
-    void this.#later((writes) => writes.saveUrl(this.#state, url, protocol, size, limits))
+    void this.#write((later) => later.saveUrl(this.#state, url, protocol, size, limits))
   }
 
   /**
@@ -67,12 +70,12 @@ export class UploadPersistence {
    * per second: a resume asks the server for the offset anyway, so the stored one is only a hint.
    */
   saveOffset(offset: number, size: number | undefined, limits: UploadLimits): void {
-    void this.#later((writes) => writes.saveOffset(this.#state, offset, size, limits))
+    void this.#write((later) => later.saveOffset(this.#state, offset, size, limits))
   }
 
   /** Forgets the record (gone, invalid, terminated, or complete with removeOnSuccess). */
   remove(): Promise<void> {
-    return this.#later((writes) => writes.remove(this.#state))
+    return this.#write((later) => later.remove(this.#state))
   }
 
   /**
@@ -82,7 +85,7 @@ export class UploadPersistence {
    */
   complete(size: number | undefined): Promise<void> {
     if (!this.#state.settings.removeOnSuccess) return this.#state.writes
-    return this.#later((writes) => writes.complete(this.#state, size))
+    return this.#write((later) => later.complete(this.#state, size))
   }
 
   /** Waits for pending writes and lets another tab take the upload. */
@@ -95,72 +98,66 @@ export class UploadPersistence {
     await lock?.release()
   }
 
-  /**
-   * Runs `task` with the record writes module: at once when it is loaded, else once it is. Tasks
-   * that wait all wait on one promise, so they run in the order of the calls, before any later
-   * call. Without a key or a store there is nothing to write. A module that cannot load (a chunk
-   * that did not arrive) is a store failure: warned once, and nothing is written.
-   */
-  #later(task: (writes: RecordWrites) => void | Promise<void>): Promise<void> {
+  /** Runs a write: none without a key or a store. */
+  #write(task: (later: PersistenceLater) => void | Promise<void>): Promise<void> {
     const state = this.#state
-    if (state.key === undefined || !state.store) return state.writes
-    if (this.#writes) return Promise.resolve(task(this.#writes))
-    this.#loading ??= import('./record-writes').then(
-      (writes) => (this.#writes = writes),
+    return state.key === undefined || !state.store ? state.writes : this.#run(task)
+  }
+
+  /**
+   * Runs `task` with persistence-later.ts: at once when it is loaded, else once it is. Tasks that
+   * wait all wait on one promise, so they run in the order of the calls, before any later call.
+   * A module that cannot load (a chunk that did not arrive) is a store failure: warned once, and
+   * nothing is written.
+   */
+  #run(task: (later: PersistenceLater) => void | Promise<void>): Promise<void> {
+    const state = this.#state
+    if (this.#later) return Promise.resolve(task(this.#later))
+    this.#loading ??= import('./persistence-later').then(
+      (later) => (this.#later = later),
       (cause: unknown) => {
         state.store = undefined
         state.warn({ code: 'store-unavailable', message: 'the upload store could not be loaded; this upload is not resumable after a reload', cause })
         return undefined
       },
     )
-    return this.#loading.then((writes) => writes && task(writes))
+    return this.#loading.then((later) => later && task(later))
   }
 
+  /**
+   * The store's own lock (file store: across processes; memory store: within this one), else a
+   * Web Lock, else none (warned). A store that cannot lock is a broken store.
+   */
+  async #lock(key: string, signal: AbortSignal): Promise<RecordLock | undefined> {
+    const state = this.#state
+    const store = state.store
+    if (store?.lock) {
+      try {
+        return await store.lock(key, state.settings.lock, signal)
+      } catch (cause) {
+        if (cause instanceof UploadError) throw cause
+        await this.#run((later) => later.storeFailed(state, cause))
+        return this.#lock(key, signal)
+      }
+    }
+    const lock = await acquireUploadLock(key, state.settings.lock, signal)
+    if (!lock) await this.#run((later) => later.noLock(state))
+    return lock
+  }
+
+  /** The stored record of `key`; a failed read, or a value that is not a record, is handled later (warned; removed if corrupt). */
   async #read(key: string): Promise<UploadRecord | undefined> {
     const state = this.#state
+    let value: unknown
     try {
-      const value = await state.store?.get(key)
-      if (value === undefined) return undefined
-      const record = parseRecord(value)
-      if (record) return record
-      state.warn({ code: 'record-ignored', message: CORRUPT })
+      value = await state.store?.get(key)
     } catch (cause) {
-      if (!(cause instanceof StoreError && cause.code === 'corrupt')) return void storeFailed(state, cause)
-      state.warn({ code: 'record-ignored', message: CORRUPT, cause })
+      await this.#run((later) => later.readFailed(state, cause))
+      return undefined
     }
-    await this.remove()
-    return undefined
-  }
-}
-
-const CORRUPT = 'a stored upload record was corrupt and is ignored'
-
-/**
- * The store's own lock (file store: across processes; memory store: within this one), else a
- * Web Lock, else none, with a warning. A store that cannot lock is a broken store.
- */
-async function takeLock(state: PersistenceState, key: string, signal: AbortSignal): Promise<RecordLock | undefined> {
-  const store = state.store
-  if (store?.lock) {
-    try {
-      return await store.lock(key, state.settings.lock, signal)
-    } catch (cause) {
-      if (cause instanceof UploadError) throw cause
-      storeFailed(state, cause)
-      return takeLock(state, key, signal)
-    }
-  }
-  const lock = await acquireUploadLock(key, state.settings.lock, signal)
-  if (!lock) state.warn({ code: 'lock-unavailable', message: 'no lock is available here: another upload of the same file could run at the same time' })
-  return lock
-}
-
-async function fingerprintOf(state: PersistenceState, source: Source, endpoint: string): Promise<string | undefined> {
-  try {
-    return await recordKey(source, endpoint, state.settings)
-  } catch (cause) {
-    state.warn({ code: 'record-ignored', message: 'the file could not be fingerprinted; it will not be resumable after a reload', cause })
-    return undefined
+    const record = value === undefined ? undefined : parseRecord(value)
+    if (value !== undefined && !record) await this.#run((later) => later.corrupt(state))
+    return record
   }
 }
 

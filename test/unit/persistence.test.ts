@@ -1,5 +1,5 @@
 /**
- * UploadPersistence: record writes load on the first write (record-writes.ts), after the first
+ * UploadPersistence: record writes load on the first write (persistence-later.ts), after the first
  * byte; calls made before that keep their order, offsets are written at most once a second, the
  * final write is never skipped, and a writes module that cannot load is a warning, not a failure.
  */
@@ -50,7 +50,7 @@ async function opened(store: Store, changes: Partial<PersistenceSettings> = {}) 
 
 afterEach(() => {
   vi.useRealTimers()
-  vi.doUnmock('../../src/record-writes')
+  vi.doUnmock('../../src/persistence-later')
   vi.resetModules()
 })
 
@@ -101,7 +101,7 @@ describe('UploadPersistence', () => {
   })
 
   it('a writes module that cannot load: one store-unavailable warning, nothing written, the lock released', async () => {
-    vi.doMock('../../src/record-writes', () => {
+    vi.doMock('../../src/persistence-later', () => {
       throw new Error('the chunk did not arrive')
     })
     const { store, log } = loggedStore()
@@ -124,5 +124,68 @@ describe('UploadPersistence', () => {
     await persistence.complete(1000)
     await persistence.close()
     expect(log).toEqual([])
+  })
+
+  it('reading: a value that is not a record, or a corrupt entry, is warned about and removed; nothing is resumed', async () => {
+    // The modules as persistence sees them (vi.resetModules gives each test fresh ones).
+    const { UploadPersistence } = await import('../../src/persistence')
+    const { StoreError } = await import('../../src/stores/errors')
+    for (const stored of ['garbage' as unknown, new StoreError('corrupt', 'An IndexedDB entry is not a valid upload record.')]) {
+      const { store, log } = loggedStore()
+      const broken: Store = { ...store, get: async () => (stored instanceof StoreError ? Promise.reject(stored) : (stored as UploadRecord)) }
+      const warnings: UploadWarning[] = []
+      const persistence = new UploadPersistence(settings(broken), (warning) => warnings.push(warning))
+      expect(await persistence.open(source, source, protocol, () => true, new AbortController().signal)).toBeUndefined()
+      await persistence.close()
+      expect(warnings).toMatchObject([{ code: 'record-ignored', message: 'a stored upload record was corrupt and is ignored' }])
+      expect(log).toEqual(['delete'])
+    }
+  })
+
+  it('reading: a failing store and a failing fingerprint are warnings, and the upload goes on', async () => {
+    const { UploadPersistence } = await import('../../src/persistence')
+    const { StoreError } = await import('../../src/stores/errors')
+    const { store } = loggedStore()
+    const failing: Store = { ...store, get: () => Promise.reject(new StoreError('failed', 'An IndexedDB operation failed (UnknownError).')) }
+    const warnings: UploadWarning[] = []
+    const persistence = new UploadPersistence(settings(failing), (warning) => warnings.push(warning))
+    expect(await persistence.open(source, source, protocol, () => true, new AbortController().signal)).toBeUndefined()
+    await persistence.close()
+    const unfingerprinted = new UploadPersistence(
+      settings(store, {
+        fingerprint: () => {
+          throw new Error('no key')
+        },
+      }),
+      (warning) => warnings.push(warning),
+    )
+    expect(await unfingerprinted.open(source, source, protocol, () => true, new AbortController().signal)).toBeUndefined()
+    expect(warnings.map((warning) => warning.code)).toEqual(['store-unavailable', 'record-ignored'])
+    expect(warnings[1]?.message).toContain('could not be fingerprinted')
+  })
+
+  it('reading: an expired record is warned about as record-expired and removed', async () => {
+    const { UploadPersistence } = await import('../../src/persistence')
+    const { store, log } = loggedStore()
+    await store.put({
+      key: 'key-1',
+      url: URL_1,
+      protocol: 'ietf',
+      protocolVersion: '8',
+      endpoint: ENDPOINT,
+      size: 1000,
+      offset: 10,
+      createdAt: 1,
+      updatedAt: 1,
+      expiresAt: 2,
+      metadata: {},
+    })
+    const warnings: UploadWarning[] = []
+    const persistence = new UploadPersistence(settings(store), (warning) => warnings.push(warning))
+    expect(await persistence.open(source, source, protocol, () => true, new AbortController().signal)).toBeUndefined()
+    await persistence.close()
+    expect(warnings).toMatchObject([{ code: 'record-expired', message: 'a stored upload was not resumed: expired' }])
+    expect(log).toEqual(['put 10', 'delete'])
+    expect(await store.list()).toEqual([])
   })
 })

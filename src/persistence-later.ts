@@ -1,10 +1,12 @@
 /**
- * Writing upload records, loaded by persistence.ts at the first write: none happens before the
- * first byte is sent (the URL is known only from the server's answer).
+ * What persistence does after the first byte, loaded by persistence.ts when first needed: writing
+ * records (the URL is known only from the server's answer), and every warning — a store that
+ * fails, a corrupt, foreign or expired record, a source without a fingerprint, no lock. A default
+ * upload meets none of those before its first byte.
  * @module
  */
 import type { PersistenceState } from './persistence-types'
-import { storeFailed } from './store-fallback'
+import { lazyMemoryStore } from './stores/lazy-memory'
 import { StoreError } from './stores/errors'
 import type { Protocol, UploadLimits, UploadRecord } from './types'
 
@@ -83,4 +85,47 @@ async function put(state: PersistenceState, record: UploadRecord): Promise<void>
     storeFailed(state, cause)
     if (state.store) return put(state, record)
   }
+}
+
+/**
+ * The store broke: go on with a memory store, once, and say so; when that breaks too, with none.
+ * @param state the persistence whose store failed
+ * @param cause the store's error
+ */
+export function storeFailed(state: PersistenceState, cause: unknown): void {
+  if (state.store && !state.fellBack) {
+    state.fellBack = true
+    state.store = lazyMemoryStore(false)
+    state.warn({ code: 'store-unavailable', message: 'the upload store failed; the upload goes on with a memory store (not resumable after a reload)', cause })
+  } else {
+    state.store = undefined
+  }
+}
+
+/** Reading the stored record failed: a corrupt entry is warned about and removed; any other failure is a store failure. */
+export async function readFailed(state: PersistenceState, cause: unknown): Promise<void> {
+  if (cause instanceof StoreError && cause.code === 'corrupt') return corrupt(state, cause)
+  storeFailed(state, cause)
+}
+
+/** The stored value is not a valid record: warned about and removed. */
+export async function corrupt(state: PersistenceState, cause?: unknown): Promise<void> {
+  state.warn({ code: 'record-ignored', message: 'a stored upload record was corrupt and is ignored', ...(cause === undefined ? {} : { cause }) })
+  await remove(state)
+}
+
+/** A stored record this upload may not resume (`reason`): warned about and removed. */
+export async function ignore(state: PersistenceState, reason: string): Promise<void> {
+  state.warn({ code: reason === 'expired' ? 'record-expired' : 'record-ignored', message: `a stored upload was not resumed: ${reason}` })
+  await remove(state)
+}
+
+/** The fingerprint function failed: this upload is not persisted. */
+export function unfingerprinted(state: PersistenceState, cause: unknown): void {
+  state.warn({ code: 'record-ignored', message: 'the file could not be fingerprinted; it will not be resumable after a reload', cause })
+}
+
+/** Neither the store nor `navigator.locks` can lock. */
+export function noLock(state: PersistenceState): void {
+  state.warn({ code: 'lock-unavailable', message: 'no lock is available here: another upload of the same file could run at the same time' })
 }
