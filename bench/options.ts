@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 /** The parts of the bench. */
-export type Section = 'size' | 'node' | 'chromium' | 'waste'
+export type Section = 'size' | 'node' | 'chromium' | 'waste' | 's3'
 
 /** Parsed options. */
 export interface BenchOptions {
@@ -30,15 +30,19 @@ export interface BenchOptions {
   sections: Section[]
   /** Where the servers store uploads and the data files live; default tmpfs (/dev/shm) when it has room. */
   storage: string | undefined
+  /** File sizes of the S3 section in MiB: `--sizes` when given, else 128 and 256 (smoke: 11, three parts of 5 MiB). */
+  s3SizesMiB: number[]
+  /** Part size of every multipart row of the S3 section, MiB (default 8; smoke 5, S3's smallest). */
+  s3PartSizeMiB: number
   /** Write V8 CPU profiles of the Node client processes here (slows them: for finding causes, not for numbers). */
   cpuProfileDir: string | undefined
 }
 
 const USAGE = `usage: tsx bench/run.ts [--smoke] [--runs N] [--runs-largest N] [--sizes 128,256,1024] [--waste-size MiB] [--cuts N]
-                        [--seed N] [--out results.json] [--only size,node,chromium,waste] [--cpu-prof DIR]
-                        [--storage DIR]`
+                        [--seed N] [--out results.json] [--only size,node,chromium,waste,s3] [--cpu-prof DIR]
+                        [--storage DIR] [--s3-part-size MiB]`
 
-const SECTIONS: readonly Section[] = ['size', 'node', 'chromium', 'waste']
+const SECTIONS: readonly Section[] = ['size', 'node', 'chromium', 'waste', 's3']
 
 function positiveInteger(name: string, value: string | undefined): number {
   const number = Number(value)
@@ -80,10 +84,12 @@ export function parseOptions(argv: readonly string[], root: string): BenchOption
     out: resolve(given.get('out') ?? (smoke ? join(tmpdir(), 'resumable-upload-bench-smoke.json') : join(root, 'bench', 'results.json'))),
     sections: given.has('only') ? sectionList(given.get('only')) : [...SECTIONS],
     storage: given.has('storage') ? resolve(given.get('storage') ?? '.') : undefined,
+    s3SizesMiB: given.has('sizes') ? sizeList(given.get('sizes')) : smoke ? [11] : [128, 256],
+    s3PartSizeMiB: given.has('s3-part-size') ? positiveInteger('--s3-part-size', given.get('s3-part-size')) : smoke ? 5 : 8,
     cpuProfileDir: given.has('cpu-prof') ? resolve(given.get('cpu-prof') ?? '.') : undefined,
   }
   for (const name of given.keys()) {
-    if (!['smoke', 'runs', 'runs-largest', 'sizes', 'waste-size', 'cuts', 'seed', 'out', 'only', 'cpu-prof', 'storage'].includes(name))
+    if (!['smoke', 'runs', 'runs-largest', 'sizes', 'waste-size', 'cuts', 'seed', 'out', 'only', 'cpu-prof', 'storage', 's3-part-size'].includes(name))
       throw new TypeError(`unknown option --${name}\n${USAGE}`)
   }
   return options

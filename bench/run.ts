@@ -21,10 +21,16 @@ import { parseOptions, runsFor, type BenchOptions } from './options'
 import type { BenchResults } from './results'
 import { startBenchServers } from './servers'
 import { measureSizes } from './size'
+import { runS3Bench, s3Failures } from './s3'
+import { renderS3Section } from './s3-table'
+import type { S3Section } from './s3-types'
 import { renderResults } from './table'
 import { runWaste } from './waste'
 
 const ROOT = resolve(import.meta.dirname, '..')
+
+/** results.json: the sections of results.ts, and the S3 section when it ran. */
+type AllResults = BenchResults & { s3?: S3Section }
 
 /** Whether `protocol: 'tus'` can be loaded (another change adds it). */
 async function oursSpeaksTus(): Promise<boolean> {
@@ -42,7 +48,7 @@ async function oursSpeaksTus(): Promise<boolean> {
  */
 async function storageDir(options: BenchOptions): Promise<string> {
   if (options.storage !== undefined) return options.storage
-  const needed = 3 * Math.max(...options.sizesMiB, options.wasteSizeMiB) * MiB + 1024 * MiB
+  const needed = 3 * Math.max(...options.sizesMiB, ...options.s3SizesMiB, options.wasteSizeMiB) * MiB + 1024 * MiB
   try {
     const shm = await statfs('/dev/shm')
     if (shm.bavail * shm.bsize >= needed) return '/dev/shm'
@@ -62,13 +68,13 @@ function wasteConfigs(withOursTus: boolean): UploadConfig[] {
   return configs
 }
 
-function failures(results: BenchResults): string[] {
+function failures(results: AllResults): string[] {
   const throughput = results.throughput.filter((row) => row.status !== 'ok').map((row) => `${row.environment} ${row.config.label} ${row.sizeMiB} MiB`)
   const waste = results.waste.filter((row) => !row.verified || row.cuts < row.plannedCuts.length).map((row) => `waste ${row.config.label}`)
-  return [...throughput, ...waste]
+  return [...throughput, ...waste, ...s3Failures(results.s3)]
 }
 
-async function runSections(options: BenchOptions, work: string, results: BenchResults, log: Log): Promise<void> {
+async function runSections(options: BenchOptions, work: string, results: AllResults, log: Log): Promise<void> {
   const sections = new Set(options.sections)
   const withOursTus = await oursSpeaksTus()
   if (!withOursTus) results.skipped.push("ours with protocol 'tus': src/protocols/tus.ts does not load")
@@ -119,6 +125,18 @@ async function runSections(options: BenchOptions, work: string, results: BenchRe
         log,
       })
     }
+    if (sections.has('s3')) {
+      results.s3 = await runS3Bench({
+        sizesMiB: options.s3SizesMiB,
+        runsFor: (size) => (options.s3SizesMiB.length > 1 && size === Math.max(...options.s3SizesMiB) ? options.runsForLargest : options.runs),
+        partSize: options.s3PartSizeMiB * MiB,
+        seed: options.seed,
+        files,
+        storage: work,
+        sizes: !options.smoke,
+        log,
+      })
+    }
   } finally {
     await servers.close()
   }
@@ -135,7 +153,7 @@ async function main(): Promise<number> {
   }
   process.chdir(ROOT)
   const started = performance.now()
-  const results: BenchResults = {
+  const results: AllResults = {
     startedAt: new Date().toISOString(),
     durationSeconds: 0,
     options: {
@@ -166,6 +184,7 @@ async function main(): Promise<number> {
   results.machine.loadAverage.end = loadNow()
   await writeFile(options.out, JSON.stringify(results, null, 2) + '\n')
   process.stdout.write(renderResults(results))
+  if (results.s3) process.stdout.write(renderS3Section(results.s3))
   process.stdout.write(`\nresults: ${options.out}\n`)
   const failed = failures(results)
   if (failed.length > 0) console.error(`\nNOT VERIFIED: ${failed.join('; ')}`)
