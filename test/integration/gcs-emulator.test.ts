@@ -19,8 +19,13 @@ afterEach(async () => {
   await emulator.close()
 })
 
-const put = (url: string, range: string | undefined, body?: Uint8Array): Promise<Response> =>
-  fetch(url, { method: 'PUT', headers: range === undefined ? {} : { 'content-range': range }, body: body ?? new Uint8Array(0), redirect: 'manual' })
+const put = (url: string, range: string | undefined, body?: Buffer): Promise<Response> =>
+  fetch(url, {
+    method: 'PUT',
+    headers: range === undefined ? {} : { 'content-range': range },
+    body: body === undefined ? new Uint8Array(0) : new Uint8Array(body),
+    redirect: 'manual',
+  })
 
 describe('GCS emulator', () => {
   it('opens a session (200 + Location with upload_id); the status query of a fresh session is a 308 without Range', async () => {
