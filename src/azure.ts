@@ -1,0 +1,56 @@
+/**
+ * `resumable-upload/azure`: Azure Block Blob uploads with parallel blocks through a SAS URL, with
+ * the same `Upload` API, events, retries and persistence as the other protocols. Nothing of Azure
+ * loads unless this entry is imported.
+ * @example
+ * ```ts
+ * import { Upload } from 'resumable-upload'
+ * import { azureBlob } from 'resumable-upload/azure'
+ * const upload = new Upload(file, {
+ *   protocol: azureBlob({ url: (file) => backend.sasFor(file) }), // or a SAS URL string
+ *   chunkSize: 8 * 1024 * 1024, // the block size; default grows with the file
+ *   concurrency: 4, // blocks in flight
+ * })
+ * ```
+ * @module
+ */
+import { azureBlobProtocol, type AzureProtocol } from './protocols/azure'
+import type { AzureBlobOptions } from './protocols/azure-types'
+import { azureRunProtocol } from './upload/azure-run'
+import { PartsRunner } from './upload/parts-runner'
+import type { PartsProtocol } from './upload/parts-runner-types'
+
+export type * from './protocols/azure-types'
+export {
+  AZURE_API_VERSION,
+  AZURE_DEFAULT_BLOCK_SIZE,
+  AZURE_MAX_BLOCKS,
+  AZURE_MAX_BLOCK_SIZE,
+  AZURE_MAX_SIZE,
+  azureBlobProtocol,
+  azureBlockId,
+  isExpiredSas,
+  parseAzureError,
+} from './protocols/azure'
+export type { AzureProtocol } from './protocols/azure'
+export type { PartsProtocol, PartsRun, PartsRunResult } from './upload/parts-runner-types'
+
+/** The Azure Block Blob protocol, with what the Upload needs to run its blocks. */
+export interface AzureUploadProtocol extends AzureProtocol, PartsProtocol {
+  /** `azure-blob`. */
+  readonly name: AzureProtocol['name']
+  /** The record format's version. */
+  readonly version: AzureProtocol['version']
+}
+
+/**
+ * The Azure Block Blob protocol for `new Upload(file, { protocol: azureBlob({ url }) })`. `url` is
+ * the blob's URL with a SAS token (create + write; + read to resume), or a function answering one,
+ * called again when the token expires.
+ * @throws TypeError for options it cannot use; UploadError `location-refused` for a string `url`
+ *   that is not an http(s) blob URL
+ */
+export function azureBlob(options: AzureBlobOptions): AzureUploadProtocol {
+  const protocol = azureBlobProtocol(options)
+  return { ...protocol, createRun: (input) => new PartsRunner({ ...input, protocol: azureRunProtocol(protocol, undefined, input.now) }) }
+}
