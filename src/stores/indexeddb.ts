@@ -38,6 +38,16 @@ const VERSION = 1
  */
 export function indexedDbStore(options: IndexedDbStoreOptions = {}): Store {
   const run = connect(options.databaseName ?? 'resumable-upload', options.indexedDB)
+  // Writing and listing load at their first call: a default upload writes only after its first byte.
+  let loading: Promise<Pick<Store, 'put' | 'delete' | 'list'>> | undefined
+  const later = (): Promise<Pick<Store, 'put' | 'delete' | 'list'>> =>
+    (loading ??= import('./indexeddb-writes').then(
+      (module) => module.writeMethods(run, options.onCorrupt, corrupt),
+      (cause: unknown) => {
+        loading = undefined
+        throw new StoreError('failed', 'The IndexedDB store could not be loaded.', cause)
+      },
+    ))
   return {
     async get(key: string): Promise<UploadRecord | undefined> {
       const value = await run('readonly', (store) => request(store.get(key)))
@@ -46,27 +56,9 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): Store {
       if (record?.key !== key) throw corrupt()
       return record
     },
-    async put(record: UploadRecord): Promise<void> {
-      const value = parseRecord(record)
-      if (value === undefined) throw new StoreError('corrupt', 'Not a valid upload record.')
-      await run('readwrite', (store) => request(store.put(value)))
-    },
-    async delete(key: string): Promise<void> {
-      await run('readwrite', (store) => request(store.delete(key)))
-    },
-    async list(): Promise<UploadRecord[]> {
-      const [keys, values] = await run('readonly', (store) => {
-        const keysRequest = store.getAllKeys()
-        const valuesRequest = store.getAll()
-        return () => [keysRequest.result, valuesRequest.result] as const
-      })
-      return values.flatMap((value: unknown, index) => {
-        const record = parseRecord(value)
-        if (record !== undefined) return [record]
-        options.onCorrupt?.(String(keys[index]), corrupt())
-        return []
-      })
-    },
+    put: async (record) => (await later()).put(record),
+    delete: async (key) => (await later()).delete(key),
+    list: async () => (await later()).list(),
   }
 }
 
@@ -83,7 +75,7 @@ function corrupt(): StoreError {
  * Runs an operation in a transaction on the object store: resolves with the value its returned
  * getter reads when the transaction has committed, rejects with a StoreError when it aborts.
  */
-type Run = <T>(mode: IDBTransactionMode, operation: (store: IDBObjectStore) => () => T) => Promise<T>
+export type Run = <T>(mode: IDBTransactionMode, operation: (store: IDBObjectStore) => () => T) => Promise<T>
 
 /** One lazily opened connection, reopened after it closes. (Closures, not a class: they minify to less.) */
 function connect(name: string, factory: IDBFactory | undefined): Run {
