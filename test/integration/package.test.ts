@@ -376,5 +376,5 @@ describe('installed from the tarball', () => {
     await Promise.all(
       ['tsconfig.node.json', 'tsconfig.browser.json'].map((config) => run(process.execPath, [bin('typescript/bin/tsc'), '-p', config], scratch)),
     )
-  })
+  }, 180_000) // two tsc runs: ~15 s alone, near a minute on a loaded 2-core machine
 })
