@@ -65,10 +65,7 @@ export class BaseUpload<Input> {
     const origins = new Set([endpoint, url, ...settings.allowedOrigins].map((value) => value && originOf(value)))
     const trusted = (this.#trusted = (candidate: string): boolean => origins.has(originOf(candidate)))
     this.#environment = environment
-    const session = (this.#session = new UploadSession({
-      ...settings,
-      ...{ size: undefined, endpoint, chunkSize: options.chunkSize, seesInterimResponses: false, earlyLocation: false, discovers: false, trusted },
-    }))
+    const session = (this.#session = new UploadSession({ ...settings, endpoint, trusted }))
     if (url !== undefined) Object.assign(session, { url, urlVia: 'stored', needsOffset: true })
     const transport = typeof options.transport === 'object' ? options.transport : environment.transport(options.transport)
     this.#sender = new RequestSender(transport, options.headers, trusted, settings.stallTimeout)

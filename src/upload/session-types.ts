@@ -9,22 +9,22 @@ import type { HttpResponse, UrlSource } from '../types'
 import type { PartsState } from './parts'
 import type { RequestSizer } from './request-size'
 
-/** What the session needs to know; fixed for one run. */
+/** What the session needs to know; fixed for one run (what is optional is known once the run has its source and protocol). */
 export interface SessionConfig {
   /** The source's size, when known. */
-  size: number | undefined
+  size?: number | undefined
   /** Where uploads are created; without it a gone upload cannot restart. */
   endpoint: string | undefined
   /** Bytes per request; undefined: ask `sizer` (adaptive). */
-  chunkSize: number | undefined
+  chunkSize?: number | undefined
   /** The adaptive sizer used when `chunkSize` is undefined (made at the first answer when not given). */
   sizer?: RequestSizer
   /** The transport sees 1xx responses: a creation may carry bytes. */
-  seesInterimResponses: boolean
+  seesInterimResponses?: boolean
   /** The protocol names the URL in a 104 (IETF): the creation may carry a whole chunk. */
-  earlyLocation: boolean
+  earlyLocation?: boolean
   /** The protocol discovers the server once before creating (tus OPTIONS). */
-  discovers: boolean
+  discovers?: boolean
   /** Whether an upload URL's origin may be used. */
   trusted: (url: string) => boolean
   /** Restart after 404/410 (option `restartOnGone`). */

@@ -9,7 +9,7 @@ import type { RetryOptions, UploadOptions } from '../options'
 import type { ProtocolName } from '../protocols/load'
 
 /** Marks an option the entry point decides (transport, store, …) or that has no default. */
-export const BY_ENVIRONMENT = 'by-environment'
+export const BY_ENVIRONMENT = 'by-environment' as const
 
 const MiB = 1024 * 1024
 
