@@ -13,6 +13,8 @@ export interface Context {
   requests: GcsRequestLog[]
   /** Pending cuts: the next chunk PUT loses its connection after this many body bytes. */
   cuts: number[]
+  /** Pending failures: the next PUT is answered with this and changes nothing. */
+  failures: Array<{ status: number; headers: Record<string, string> }>
   options: GcsEmulatorOptions
 }
 

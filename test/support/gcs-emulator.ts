@@ -84,6 +84,8 @@ export interface GcsEmulator {
   expire(idOrUrl: string, status?: 404 | 410): void
   /** The next chunk PUT loses its connection after `afterBytes` body bytes. */
   cutNext(afterBytes: number): void
+  /** The next PUT is answered `status` (e.g. 503, 429 with `retry-after`) and changes nothing. */
+  failNext(status: number, headers?: Record<string, string>): void
   /** The stored object's bytes, or undefined. */
   objectBytes(name: string, bucket?: string): Buffer | undefined
   /** SHA-256 (hex) of the stored object, or undefined. */
@@ -107,7 +109,8 @@ export async function startGcsEmulator(options: GcsEmulatorOptions = {}): Promis
   const cuts: number[] = []
   const expose = (options.exposeHeaders ?? ['Range', 'Location', 'X-GUploader-UploadID', 'Content-Type']).join(', ')
   const idOf = (idOrUrl: string): string => (idOrUrl.includes('upload_id=') ? (new URL(idOrUrl).searchParams.get('upload_id') ?? '') : idOrUrl)
-  const context: Context = { sessions, objects, requests, cuts, options }
+  const failures: Array<{ status: number; headers: Record<string, string> }> = []
+  const context: Context = { sessions, objects, requests, cuts, failures, options }
   const server = createServer((req, res) => {
     if (req.headers.origin !== undefined) {
       res.setHeader('access-control-allow-origin', req.headers.origin)
@@ -143,6 +146,7 @@ export async function startGcsEmulator(options: GcsEmulatorOptions = {}): Promis
       if (session) session.goneStatus = status
     },
     cutNext: (afterBytes) => void cuts.push(afterBytes),
+    failNext: (status, headers = {}) => void failures.push({ status, headers }),
     objectBytes: (name, bucket) => stored(name, bucket)?.data,
     sha256Of: (name, bucket) => {
       const found = stored(name, bucket)
@@ -180,6 +184,11 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): P
     return drainThen(req, res, log, 499, '')
   }
   if (req.method !== 'PUT') return drainThen(req, res, log, 405, 'PUT chunks to the session URI')
+  const failure = ctx.failures.shift()
+  if (failure) {
+    await readAll(req, log)
+    return answer(res, failure.status, failure.headers, '')
+  }
   return putChunk(ctx, session, req, res, log)
 }
 
