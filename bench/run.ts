@@ -136,6 +136,7 @@ async function runSections(options: BenchOptions, work: string, results: AllResu
         sizes: !options.smoke,
         log,
       })
+      results.machine.chromium ??= results.s3.chromium
     }
   } finally {
     await servers.close()

@@ -60,4 +60,6 @@ export interface S3Section {
   size: SizeResult[]
   /** What was left out, and why. */
   skipped: string[]
+  /** The Chromium that ran the browser rows. */
+  chromium?: string
 }

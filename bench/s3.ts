@@ -231,7 +231,9 @@ export async function runS3Bench(options: S3BenchOptions): Promise<S3Section> {
   const bench = await startBench(options.storage)
   try {
     section.rows.push(...(await runNode(bench, options)))
-    section.rows.push(...(await runS3Chromium(bench, options)).rows)
+    const chromium = await runS3Chromium(bench, options)
+    section.rows.push(...chromium.rows)
+    section.chromium = chromium.version
   } finally {
     await bench.endpoint.close()
     await bench.server.stop()
