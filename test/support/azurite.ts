@@ -6,11 +6,22 @@
  *
  * What Azurite does, measured (test/integration/azure.test.ts proves each point):
  * - Put Block answers `201` with no `ETag` (a block has none); Put Block List answers `201` with
- *   the blob's `ETag` and `Last-Modified`.
- * - Get Block List (`blocklisttype=uncommitted`) of a blob that has only uncommitted blocks answers
- *   `200` with `<BlockList><CommittedBlocks/><UncommittedBlocks><Block><Name>id</Name><Size>n</Size>…`;
- *   of a blob with no blocks at all, `404 BlobNotFound`.
- * - An expired SAS (`se` in the past) answers `403 AuthenticationFailed`, see the test for its message.
+ *   the blob's `ETag` (`"0x…"`), `Last-Modified` and `Content-MD5`; `x-ms-blob-content-type` sets
+ *   the blob's Content-Type. A 0-byte Put Block is accepted (`201`).
+ * - Get Block List (`blocklisttype=uncommitted`) answers `200` with
+ *   `<BlockList><CommittedBlocks/><UncommittedBlocks><Block><Name>id</Name><Size>n</Size></Block>…`
+ *   (no whitespace); for a blob with no block at all, `404` with `x-ms-error-code: BlobNotFound`.
+ *   Put Block List naming a block it does not hold: `400 InvalidBlockList`.
+ * - An expired SAS (`se` in the past), a tampered signature, a missing SAS and a container that
+ *   does not exist all answer `403` `AuthorizationFailure` with the same generic message ("Server
+ *   failed to authenticate the request…"), no `AuthenticationErrorDetail`. (Azure answers
+ *   `403 AuthenticationFailed` with a detail naming the time frame.) So an expired SAS is told by
+ *   its own `se`.
+ * - CORS (set through the blob service properties): a preflight is answered from the rule alone,
+ *   also for an expired SAS (echoing the origin, the method and the requested headers); answers
+ *   carry `Access-Control-Allow-Origin: *` and, with `exposedHeaders: '*'`, expose their own
+ *   headers (`x-ms-error-code` included).
+ * - It prints "successfully listens" on stdout once up, even with `--silent` (access log off).
  */
 import { BlobSASPermissions, BlobServiceClient, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob'
 import { spawn, type ChildProcess } from 'node:child_process'
