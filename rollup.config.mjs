@@ -1,7 +1,7 @@
 // Builds: ESM entries for browsers and Node (with source maps and .d.ts), and the minified
 // script-tag bundle `dist/resumable-upload.min.js` (a classic script, global `ResumableUpload`)
 // with the sibling files it loads on demand (`dist/resumable-upload.<name>.min.js`).
-import { readdirSync, rmSync } from 'node:fs'
+import { readFileSync, readdirSync, rmSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { dirname, join, posix, relative, resolve, sep } from 'node:path'
 import nodeResolve from '@rollup/plugin-node-resolve'
@@ -106,14 +106,17 @@ const SCRIPT_TAG = { entry: 'resumable-upload.min.js', chunks: 'resumable-upload
  * Runs the script-tag bundle's entry chunk (its source text wraps the chunk: terser minifies it
  * with the rest). The chunk calls `ResumableUpload._chunk(id, deps, factory)` as every chunk does;
  * for the entry this runs the factory at once with its `exports` and, for `require`, the loader's
- * `load` (src/script/loader.ts, exported by the entry), then starts the loader. This function runs
- * in the browser: it is never called here, only its text is used.
+ * `load` (src/script/loader.ts, exported by the entry), then starts the loader with the package's
+ * version. This function runs in the browser: it is never called here, only its text is used.
  */
-const runEntryChunk = (id, deps, factory) => {
+const runEntryChunk = (version) => (id, deps, factory) => {
   const exports = {}
   factory(...deps.map((dep) => (dep === 'exports' ? exports : (path) => exports.load(path))))
-  exports.init(id, exports)
+  exports.init(id, exports, version)
 }
+
+/** The package's version, for the script tag's loader (see `siblingBase` in src/script/loader.ts). */
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
 
 /**
  * The script-tag build's output: rollup's code splitting in AMD form. The entry chunk
@@ -129,7 +132,7 @@ const scriptTagOutput = {
   entryFileNames: SCRIPT_TAG.entry,
   chunkFileNames: SCRIPT_TAG.chunks,
   banner: (chunk) => (chunk.isEntry ? '(function (ResumableUpload) {' : ''),
-  footer: (chunk) => (chunk.isEntry ? `})({ _chunk: ${runEntryChunk} })` : ''),
+  footer: (chunk) => (chunk.isEntry ? `})({ _chunk: (${runEntryChunk})(${JSON.stringify(version)}) })` : ''),
   minifyInternalExports: true,
   generatedCode: { preset: 'es2015', symbols: false },
   freeze: false,

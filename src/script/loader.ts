@@ -63,16 +63,34 @@ export function define(id: string, dependencies: string[], factory: Factory): vo
 
 /**
  * Called once by the bundle's wrapper, as the bundle runs: registers the entry chunk's exports
- * (what the sibling files import from it) and reads the bundle's URL: `document.currentScript`
- * in a page; in a worker that took it with `importScripts`, the first URL of the stack (this
- * code's file); else the global's location.
+ * (what the sibling files import from it) and finds where the sibling files are (see {@link siblingBase}).
  * @param id the entry chunk's module id
  * @param exports its exports
+ * @param version the package's version (the build writes it into the wrapper)
  */
-export function init(id: string, exports: Exports): void {
+export function init(id: string, exports: Exports, version: string): void {
   modules[id] = exports
+  base = siblingBase(scriptUrl(), version)
+}
+
+/**
+ * The URL of the running bundle: `document.currentScript` in a page; in a worker that took it
+ * with `importScripts`, the first URL of the stack (this code's file); else the global's location.
+ */
+function scriptUrl(): string {
   const current = typeof document === 'undefined' ? null : (document.currentScript as HTMLScriptElement | null)
-  base = current?.src || (/(\w+:\/\/[^\s)]+?):\d+:\d+/.exec(new Error().stack ?? '')?.[1] ?? globalThis.location.href)
+  return current?.src || (/(\w+:\/\/[^\s)]+?):\d+:\d+/.exec(new Error().stack ?? '')?.[1] ?? globalThis.location.href)
+}
+
+/**
+ * What the sibling files' names resolve against: the bundle's own URL; or, when that URL names
+ * the package instead of the file (`https://unpkg.com/resumable-upload`, which the CDN redirects
+ * to the package's `unpkg` file, while the page still reports the URL it asked for), the
+ * package's `dist/` at this very version (`https://unpkg.com/resumable-upload@<version>/dist/`).
+ */
+export function siblingBase(url: string, version: string): string {
+  const path = new URL(url).pathname.replace(/\/$/, '')
+  return /\.js$/.test(path) ? url : new URL(`${path}${/@[^/]*$/.test(path) ? '' : `@${version}`}/dist/`, url).href
 }
 
 /**

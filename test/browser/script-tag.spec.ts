@@ -212,6 +212,29 @@ for (const [what, answer] of [
     expect(requested.filter((name) => name === TUS_FILE)).toEqual([TUS_FILE, TUS_FILE])
   })
 
+test('a bare package URL that a CDN redirects to the bundle: sibling files come from that package version’s dist/', async ({ page, servers }) => {
+  const { version } = JSON.parse(await readFile('package.json', 'utf8')) as { version: string }
+  const requested: string[] = []
+  page.on('request', (request) => void requested.push(new URL(request.url()).pathname))
+  // A CDN in the test: /cdn/resumable-upload redirects to the bundle, /cdn/resumable-upload@<version>/dist/ serves dist/.
+  await page.route('**/cdn/resumable-upload', (route) => route.fulfill({ status: 302, headers: { location: '/dist/resumable-upload.min.js' } }))
+  await page.route(`**/cdn/resumable-upload@${version}/dist/*`, (route) =>
+    route.fulfill({ path: `dist/${new URL(route.request().url()).pathname.split('/').pop() ?? ''}` }),
+  )
+  await page.goto(`${servers.pages.url}/script-tag-bare-url.html`)
+  const outcome: PageOutcome = await page.evaluate(
+    async ({ endpoint, size }) => {
+      const { blob, sha256 } = await window.makeRandomBlob(size)
+      const { url } = await new window.ResumableUpload.Upload(blob, { endpoint, protocol: 'tus' }).start()
+      return { url, sha256 }
+    },
+    { endpoint: tus.endpoint, size: SIZE },
+  )
+  const stored = await tus.stored(tus.idOf(outcome.url ?? ''))
+  expect({ length: stored?.length, sha256: stored?.sha256 }).toEqual({ length: SIZE, sha256: outcome.sha256 })
+  expect(requested).toContain(`/cdn/resumable-upload@${version}/dist/${TUS_FILE}`)
+})
+
 test('a classic worker (importScripts) loads the tus file from the bundle’s URL, not the worker’s', async ({ page, servers }) => {
   const requested = siblingRequests(page)
   await page.goto(`${servers.pages.url}/script-tag.html`)
