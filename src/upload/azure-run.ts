@@ -82,6 +82,7 @@ export function azureRunProtocol(azure: AzureProtocol, send: AzureFetch = fetchR
       const { url, headers } = azure.putBlock(ref, azure.block(partNumber, 0, 0))
       return { url, headers }
     },
+    // The runner hands this answer (the raw Get Block List response) to readListedParts below, which checks it against the plan.
     listParts: async (file, { key, signal }) => (await blockList(file as AzureFile, key, signal, (ref) => azure.getBlockList(ref), 'Get Block List')) as never,
     completeMultipartUpload: async (file, { key, parts, signal }) => {
       const count = parts.length
