@@ -9,7 +9,7 @@
  *
  * Choices this module makes where GCS leaves room (each is tested):
  * - "create" is a status query (empty `PUT`, `Content-Range: bytes *\/total`) to the session URI
- *   from {@link GcsProtocol.sessionUrlFor}, never a chunk: the URI is known before any byte goes,
+ *   from {@link GcsProtocol.endpointFor}, never a chunk: the URI is known before any byte goes,
  *   so the query costs one round trip and nothing else; it tells a fresh session (`308` without
  *   `Range`) from one that already holds bytes (a backend that hands out the same session again),
  *   finalizes an empty file (`*\/0`), and can be repeated after a cut. Its `308` is `created` at the
@@ -35,7 +35,7 @@
  * @module
  */
 import type { AppendInput, HttpResponse, Protocol, ProtocolResult, RequestDescription, RequestKind } from '../types'
-import { GCS_CHUNK_UNIT, alignChunkEnd, chunkRequest, statusRequest, type Context } from './gcs-requests'
+import { GCS_CHUNK_UNIT, alignChunkEnd, checkGcsChunkSize, chunkRequest, statusRequest, type Context } from './gcs-requests'
 import { interpret } from './gcs-responses'
 import { GCS_ORIGIN, httpOrigin, resolveSessionUrl, type GcsFile, type GcsSessionUrl } from './gcs-session-url'
 
@@ -75,10 +75,13 @@ export interface GcsProtocol extends Protocol {
   /** Bytes a non-final chunk is a multiple of: 256 KiB. */
   readonly chunkUnit: number
   /**
-   * The session URI for a file: the string option, or what the function answers (called again for
-   * each new session). Rejects with an UploadError (see resolveSessionUrl in ./gcs-session-url).
+   * The session URI for a file, which is where its creation (the first status query) goes: the
+   * string option, or what the function answers (called again for each new session). Rejects with
+   * an UploadError (see resolveSessionUrl in ./gcs-session-url).
    */
-  sessionUrlFor(file: GcsFile): Promise<string>
+  endpointFor(file: GcsFile): Promise<string>
+  /** Checks the Upload's `chunkSize` option (see {@link checkGcsChunkSize}). */
+  checkChunkSize(chunkSize: unknown): void
   /** The status query; `size` is the upload's length when known (`*` when neither it nor an earlier request names it). */
   offsetRequest(url: string, size?: number): RequestDescription
   /** The end of the next chunk, aligned to 256 KiB unless it is the last (see {@link alignChunkEnd}). */
@@ -114,13 +117,14 @@ export function gcs(options: GcsOptions): GcsProtocol {
     restartable: typeof sessionUrl === 'function',
     origins: [...origins],
     chunkUnit: GCS_CHUNK_UNIT,
-    sessionUrlFor: (file) => resolveSessionUrl(sessionUrl, file, origins),
-    // `endpoint` is the session URI from sessionUrlFor; any body offered is left out (see above).
+    endpointFor: (file) => resolveSessionUrl(sessionUrl, file, origins),
+    // `endpoint` is the session URI from endpointFor; any body offered is left out (see above).
     createRequest: (input) => statusRequest(ctx, input.endpoint, 'create', input.size),
     offsetRequest: (url, size) => statusRequest(ctx, url, 'offset', size),
     appendRequest: (input: AppendInput) => chunkRequest(ctx, input),
     cancelRequest: (url) => ({ method: 'DELETE', url, headers: {}, body: null, intent: { kind: 'cancel' } }),
     alignChunkEnd,
+    checkChunkSize: checkGcsChunkSize,
     interpretInterim: () => ({ kind: 'ignored' }),
     interpret: (kind, request, response) => interpret(kind, request, response, clock?.(), ctx.sizes.get(request.url)),
   }

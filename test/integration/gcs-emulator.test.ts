@@ -41,6 +41,7 @@ describe('GCS emulator', () => {
     const session = await emulator.openSession('b.bin')
     const first = await put(session, `bytes 0-${3 * U + 99}/${5 * U}`, data.bytes.subarray(0, 3 * U + 100))
     expect([first.status, first.headers.get('range')]).toEqual([308, `bytes=0-${3 * U - 1}`])
+    expect(emulator.requests.at(-1)).toMatchObject({ method: 'PUT', bodyBytes: 3 * U + 100, status: 308, range: `bytes=0-${3 * U - 1}` })
     expect((await put(session, `bytes ${3 * U + 100}-${5 * U - 1}/${5 * U}`, data.bytes.subarray(3 * U + 100))).status).toBe(400)
     expect((await put(session, `bytes 0-${U - 1}/${5 * U}`, data.bytes.subarray(0, U))).status).toBe(400)
     const last = await put(session, `bytes ${3 * U}-${5 * U - 1}/${5 * U}`, data.bytes.subarray(3 * U))

@@ -1,7 +1,7 @@
 // The GCS protocol plugged into the real one-offset UploadSession (src/upload/session.ts and its
 // response side), against the GCS emulator with Node fetch. The loop below performs the session's
 // steps the way src/upload/steps.ts does, plus the three GCS lines the Upload wiring needs (see
-// the report for issue 13): the create step's endpoint comes from `sessionUrlFor`, the append
+// the report for issue 13): the create step's endpoint comes from `endpointFor`, the append
 // step's end is aligned with `alignChunkEnd`, and the status query is told the size.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { UploadError } from '../../src/errors'
@@ -51,7 +51,7 @@ async function run(protocol: GcsProtocol, data: Uint8Array, chunkSize: number | 
     let sent: Sent
     if (step.kind === 'create') {
       // Wiring: the endpoint of a GCS creation is the session URI.
-      const endpoint = await protocol.sessionUrlFor({ name: 'f', size, metadata: {} })
+      const endpoint = await protocol.endpointFor({ name: 'f', size, metadata: {} })
       ;[kind, request, sent] = [
         'create',
         protocol.createRequest({ endpoint, size, body: null, complete: size === 0, metadata: {} }),

@@ -54,7 +54,7 @@ async function drive(protocol: GcsProtocol, data: Uint8Array, options: DriveOpti
       return { kind: 'mismatch', offset: undefined }
     }
   }
-  let url = await protocol.sessionUrlFor({ name: 'x', size, metadata: {} })
+  let url = await protocol.endpointFor({ name: 'x', size, metadata: {} })
   let answer = await result('create', protocol.createRequest({ endpoint: url, size, body: null, complete: size === 0, metadata: {} }))
   let offset = 0
   for (let step = 0; step < 500; step++) {
@@ -69,7 +69,7 @@ async function drive(protocol: GcsProtocol, data: Uint8Array, options: DriveOpti
       case 'gone':
         if (!protocol.restartable) throw new UploadError('upload-gone', 'the session is gone')
         if (++state.restarts > (options.maxRestarts ?? 3)) throw new UploadError('upload-gone', 'gone again')
-        url = await protocol.sessionUrlFor({ name: 'x', size, metadata: {} })
+        url = await protocol.endpointFor({ name: 'x', size, metadata: {} })
         answer = await result('create', protocol.createRequest({ endpoint: url, size, body: null, complete: size === 0, metadata: {} }))
         continue
       case 'error':

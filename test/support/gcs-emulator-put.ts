@@ -108,6 +108,8 @@ export async function drainThen(
 
 /** Sends an answer. */
 export function answer(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
-  res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) })
+  // setHeader (not writeHead's argument), so that the request log can read them back.
+  for (const [name, value] of Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)) })) res.setHeader(name, value)
+  res.writeHead(status)
   res.end(body)
 }

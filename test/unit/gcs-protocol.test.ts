@@ -168,14 +168,14 @@ describe('gcs session URI', () => {
     const p = gcs({ sessionUrl: 'http://127.0.0.1:9/upload?upload_id=1' })
     expect(p.restartable).toBe(false)
     expect(p.origins).toEqual(['https://storage.googleapis.com', 'http://127.0.0.1:9'])
-    await expect(p.sessionUrlFor(file)).resolves.toBe('http://127.0.0.1:9/upload?upload_id=1')
+    await expect(p.endpointFor(file)).resolves.toBe('http://127.0.0.1:9/upload?upload_id=1')
   })
 
   it('a function is called with the file and may restart', async () => {
     const seen: unknown[] = []
     const p = gcs({ sessionUrl: async (f) => (seen.push(f), SESSION) })
     expect(p.restartable).toBe(true)
-    await expect(p.sessionUrlFor({ ...file, name: 'a.bin' })).resolves.toBe(SESSION)
+    await expect(p.endpointFor({ ...file, name: 'a.bin' })).resolves.toBe(SESSION)
     expect(seen).toEqual([{ ...file, name: 'a.bin' }])
   })
 
@@ -188,7 +188,7 @@ describe('gcs session URI', () => {
     ['answers a number', () => Promise.resolve(42 as unknown as string), 'malformed-response', false],
   ])('a function that %s gives a typed error', async (_, sessionUrl, code, retryable) => {
     const error: unknown = await gcs({ sessionUrl })
-      .sessionUrlFor(file)
+      .endpointFor(file)
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(UploadError)
     expect([(error as UploadError).code, (error as UploadError).retryable]).toEqual([code, retryable])
@@ -196,9 +196,9 @@ describe('gcs session URI', () => {
 
   it('an UploadError thrown by the function is kept; allowedOrigins replaces the default', async () => {
     const thrown = new UploadError('aborted', 'stop')
-    await expect(gcs({ sessionUrl: () => Promise.reject(thrown) }).sessionUrlFor(file)).rejects.toBe(thrown)
+    await expect(gcs({ sessionUrl: () => Promise.reject(thrown) }).endpointFor(file)).rejects.toBe(thrown)
     const p = gcs({ sessionUrl: () => Promise.resolve(SESSION), allowedOrigins: ['https://gcs.example.com'] })
-    await expect(p.sessionUrlFor(file)).rejects.toMatchObject({ code: 'location-refused' })
+    await expect(p.endpointFor(file)).rejects.toMatchObject({ code: 'location-refused' })
   })
 
   it('bad options throw at once', () => {
