@@ -68,7 +68,7 @@ export function parseOptions(argv: readonly string[], root: string): BenchOption
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? ''
     if (arg === '--smoke') given.set('smoke', undefined)
-    else if (/^--[a-z-]+$/.test(arg) && arg !== '--help') given.set(arg.slice(2), argv[++i])
+    else if (/^--[a-z0-9-]+$/.test(arg) && arg !== '--help') given.set(arg.slice(2), argv[++i])
     else throw new TypeError(`${arg === '--help' ? '' : `unknown argument ${arg}\n`}${USAGE}`)
   }
   const smoke = given.has('smoke')
