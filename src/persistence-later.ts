@@ -5,7 +5,7 @@
  * upload meets none of those before its first byte.
  * @module
  */
-import type { PersistenceState } from './persistence-types'
+import type { MismatchReason, PersistenceState } from './persistence-types'
 import { lazyMemoryStore } from './stores/lazy-memory'
 import { StoreError } from './stores/errors'
 import type { Protocol, UploadLimits, UploadRecord } from './types'
@@ -114,9 +114,18 @@ export async function corrupt(state: PersistenceState, cause?: unknown): Promise
   await remove(state)
 }
 
-/** A stored record this upload may not resume (`reason`): warned about and removed. */
-export async function ignore(state: PersistenceState, reason: string): Promise<void> {
-  state.warn({ code: reason === 'expired' ? 'record-expired' : 'record-ignored', message: `a stored upload was not resumed: ${reason}` })
+const MISMATCHES: Record<MismatchReason, string> = {
+  expired: 'expired',
+  origin: 'its URL is on an origin that is not allowed',
+  userinfo: 'its URL carries a user name or password',
+  endpoint: 'other endpoint',
+  protocol: 'other protocol',
+  size: 'other size',
+}
+
+/** A stored record this upload may not resume: warned about and removed. */
+export async function ignore(state: PersistenceState, reason: MismatchReason): Promise<void> {
+  state.warn({ code: reason === 'expired' ? 'record-expired' : 'record-ignored', message: `a stored upload was not resumed: ${MISMATCHES[reason]}` })
   await remove(state)
 }
 

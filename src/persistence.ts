@@ -13,7 +13,7 @@ import { fingerprint as defaultFingerprint } from './fingerprint'
 import { UploadError } from './errors'
 import { acquireUploadLock } from './locks'
 import { parseRecord } from './stores/record'
-import type { PersistenceSettings, PersistenceState, UploadWarning } from './persistence-types'
+import type { MismatchReason, PersistenceSettings, PersistenceState, UploadWarning } from './persistence-types'
 import type * as Later from './persistence-later'
 import type { Protocol, RecordLock, Source, UploadLimits, UploadRecord } from './types'
 
@@ -176,17 +176,17 @@ export async function recordKey(
   return defaultFingerprint(source, { endpoint, sampleContent: settings.sampleContent })
 }
 
-/** Why a stored record cannot be resumed here, or undefined when it can. */
+/** Why a stored record cannot be resumed here (persistence-later.ts words it), or undefined when it can. */
 function mismatch(
   record: UploadRecord,
   expected: { endpoint: string; protocol: Protocol; size: number | undefined; trusted: (url: string) => boolean },
-): string | undefined {
+): MismatchReason | undefined {
   if (record.expiresAt !== undefined && record.expiresAt <= Date.now()) return 'expired'
-  if (!expected.trusted(record.url)) return 'its URL is on an origin that is not allowed'
-  if (hasUserinfo(record.url)) return 'its URL carries a user name or password'
-  if (record.endpoint !== expected.endpoint) return 'other endpoint'
-  if (record.protocol !== expected.protocol.name || record.protocolVersion !== expected.protocol.version) return 'other protocol'
-  if (record.size !== expected.size) return 'other size'
+  if (!expected.trusted(record.url)) return 'origin'
+  if (hasUserinfo(record.url)) return 'userinfo'
+  if (record.endpoint !== expected.endpoint) return 'endpoint'
+  if (record.protocol !== expected.protocol.name || record.protocolVersion !== expected.protocol.version) return 'protocol'
+  if (record.size !== expected.size) return 'size'
   return undefined
 }
 
