@@ -13,7 +13,13 @@ import type { Protocol, UploadLimits, UploadRecord } from './types'
 const OFFSET_WRITE_INTERVAL = 1000
 
 /** Records the upload URL (see `UploadPersistence.saveUrl`). */
-export function saveUrl(state: PersistenceState, url: string, protocol: Protocol, size: number | undefined, limits: UploadLimits): void {
+export function saveUrl(
+  state: PersistenceState,
+  url: string,
+  protocol: Pick<Protocol, 'name' | 'version'>,
+  size: number | undefined,
+  limits: UploadLimits,
+): void {
   const now = Date.now()
   state.record = {
     key: state.key as string,

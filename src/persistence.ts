@@ -39,7 +39,13 @@ export class UploadPersistence {
    * Fingerprints the source, takes the cross-tab lock and returns a usable stored record for it,
    * if any. Unusable records are removed with a warning.
    */
-  async open(source: Source, input: unknown, protocol: Protocol, trusted: (url: string) => boolean, signal: AbortSignal): Promise<UploadRecord | undefined> {
+  async open(
+    source: Source,
+    input: unknown,
+    protocol: Pick<Protocol, 'name' | 'version'>,
+    trusted: (url: string) => boolean,
+    signal: AbortSignal,
+  ): Promise<UploadRecord | undefined> {
     const state = this.#state
     const { endpoint, persistBlob } = state.settings
     if (!state.store || endpoint === undefined) return undefined
@@ -61,7 +67,7 @@ export class UploadPersistence {
   }
 
   /** Records the upload URL as soon as it is known. */
-  saveUrl(url: string, protocol: Protocol, size: number | undefined, limits: UploadLimits): void {
+  saveUrl(url: string, protocol: Pick<Protocol, 'name' | 'version'>, size: number | undefined, limits: UploadLimits): void {
     void this.#write((later) => later.saveUrl(this.#state, url, protocol, size, limits))
   }
 
@@ -179,7 +185,7 @@ export async function recordKey(
 /** Why a stored record cannot be resumed here (persistence-later.ts words it), or undefined when it can. */
 function mismatch(
   record: UploadRecord,
-  expected: { endpoint: string; protocol: Protocol; size: number | undefined; trusted: (url: string) => boolean },
+  expected: { endpoint: string; protocol: Pick<Protocol, 'name' | 'version'>; size: number | undefined; trusted: (url: string) => boolean },
 ): MismatchReason | undefined {
   if (record.expiresAt !== undefined && record.expiresAt <= Date.now()) return 'expired'
   if (!expected.trusted(record.url)) return 'origin'
