@@ -40,7 +40,7 @@ export async function measureFiles(name: string, files: string[], note: string):
  */
 const NOT_DEFAULT_MODULES = [
   /[\\/]src[\\/]protocols[\\/]tus(?:-[a-z]+)?\.ts$/,
-  /[\\/]src[\\/]transports[\\/](?:fetch|header-map|response-text)\.ts$/,
+  /[\\/]src[\\/]transports[\\/](?:fetch|header-map|response-text|streams)\.ts$/,
   /[\\/]src[\\/]sources[\\/](?:stream|read)\.ts$/,
   /[\\/]src[\\/]stores[\\/](?:memory|process-lock)\.ts$/,
   /[\\/]src[\\/]previous\.ts$/,
