@@ -54,11 +54,11 @@
  * installs that code up front ({@link installIetfResponses}), so no 104 is missed there.
  * @module
  */
-import { UploadError } from '../errors'
 import type { HttpResponse, InterimResult, Protocol, ProtocolResult, RequestDescription, RequestKind } from '../types'
 import { PARTIAL_UPLOAD_TYPE, appendContentType, appendRequest, baseHeaders, createRequest, type Context } from './ietf-requests'
 import type * as ResponsesModule from './ietf-responses'
 import { SF_INTEGER_MAX } from './sf-serialize'
+import { loadOnce } from '../utils'
 
 /** The interop version of the newest draft text this module follows (draft -09 to -12). */
 export const IETF_INTEROP_VERSION = 8
@@ -94,18 +94,9 @@ export interface IetfProtocolOptions {
 export type IetfResponses = typeof ResponsesModule
 
 let responses: IetfResponses | undefined
-let loading: Promise<IetfResponses> | undefined
 
 /** Loads the response reader, once for every IETF protocol object (again after a failed load). */
-function load(): Promise<IetfResponses> {
-  return (loading ??= import('./ietf-responses').then(
-    (module) => (responses = module),
-    (cause: unknown) => {
-      loading = undefined
-      throw new UploadError('network', 'a part of resumable-upload could not be loaded', { cause })
-    },
-  ))
-}
+const load = loadOnce(() => import('./ietf-responses').then((module) => (responses = module)))
 
 /**
  * Hands every IETF protocol object the response reader up front, so that `interpretInterim`
