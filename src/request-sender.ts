@@ -7,7 +7,7 @@
 import { UploadError } from './errors'
 import type { HeadersOption } from './options'
 import type { HeaderMap, HttpResponse, InterimResponse, RequestDescription, SourceChunk, Transport } from './types'
-import { toUploadError } from './utils'
+import { aborted, toUploadError } from './utils'
 
 /** What the Upload gives each request. */
 export interface SendHooks {
@@ -90,7 +90,7 @@ export class RequestSender {
         },
       )
     } catch (error) {
-      throw failure ?? (hooks.stopped() ? new UploadError('aborted', 'the request was aborted', { retryable: false, cause: error }) : error)
+      throw failure ?? (hooks.stopped() ? aborted('aborted', error) : error)
     } finally {
       clearTimeout(timer)
       for (const hook of hooks.signals) hook.removeEventListener('abort', stop)

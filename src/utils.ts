@@ -10,12 +10,15 @@ export function originOf(url: string): string {
   }
 }
 
+/** The error of a run or a request stopped by pause() (`state` paused) or abort(). */
+export function aborted(state: string, cause?: unknown): UploadError {
+  return new UploadError('aborted', `the upload was ${state}`, { retryable: false, cause })
+}
+
 /** Any thrown value as an UploadError: AbortError becomes `aborted`, the rest keeps its cause. */
 export function toUploadError(error: unknown): UploadError {
   if (error instanceof UploadError) return error
-  if (error instanceof Error && error.name === 'AbortError') {
-    return new UploadError('aborted', 'the upload was aborted', { retryable: false, cause: error })
-  }
+  if (error instanceof Error && error.name === 'AbortError') return aborted('aborted', error)
   const message = error instanceof Error ? error.message : String(error)
   return new UploadError('network', `unexpected failure: ${message}`, { retryable: false, cause: error })
 }

@@ -26,8 +26,8 @@ export const SMALL_CREATION_BODY = 1024 * 1024
 /** One upload's state machine: idle → creating → uploading ⇄ paused | retrying → complete | failed | aborted. */
 export class UploadSession {
   state: UploadState = 'idle'
-  url: string | undefined
-  urlVia: UrlSource | undefined
+  declare url: string | undefined
+  declare urlVia: UrlSource | undefined
   /** Bytes the server confirmed. */
   acked = 0
   /** Bytes handed to the network in this attempt, from 0 of the file. */
@@ -37,11 +37,11 @@ export class UploadSession {
   needsOffset = false
   restarts = 0
   mismatches = 0
-  inFlight: Sent | undefined
+  declare inFlight: Sent | undefined
   /** @internal */ offset = 0
   /** @internal */ discovered = false
   /** @internal the largest request after a 413 */ cap = Infinity
-  /** @internal the attempts since the last real progress */ round = { ackedAtStart: 0, offered: 0, learnedUrl: false }
+  /** @internal the attempts since the last real progress */ declare round: { ackedAtStart: number; offered: number; learnedUrl: boolean }
   /** @internal */ out: Effect[] = []
 
   /** Where the upload stands: one offset (a protocol with parts uses PartsSession instead). */
@@ -50,7 +50,9 @@ export class UploadSession {
   }
 
   /** @param config what the session needs (the Upload completes it once the source and protocol are known) */
-  constructor(public config: SessionConfig) {}
+  constructor(public config: SessionConfig) {
+    this.newRound()
+  }
 
   /** Continues at a known URL (stored record or `url` option): the offset is asked first. */
   resumeAt(url: string, via: UrlSource): Outcome {

@@ -8,8 +8,8 @@
 import { UploadError } from '../errors'
 import type { UploadResult } from '../options'
 import type { RequestSender } from '../request-sender'
-import { loadOnce } from '../utils'
-import type { HeaderMap, Protocol, RequestDescription, RequestKind, Source, SourceChunk } from '../types'
+import { aborted, loadOnce } from '../utils'
+import type { HeaderMap, Protocol, RequestDescription, Source, SourceChunk } from '../types'
 import type * as LaterModule from './later'
 import type { Outcome, Sent, Step, UploadSession } from './session'
 
@@ -48,10 +48,7 @@ export async function performStep(ctx: LoopContext): Promise<UploadResult> {
   }
 }
 
-/** The error of a run or a request stopped by pause() (`state` paused) or abort(). */
-export function aborted(state: string): UploadError {
-  return new UploadError('aborted', `the upload was ${state}`, { retryable: false })
-}
+export { aborted }
 
 async function perform(ctx: LoopContext, step: Step): Promise<UploadResult | undefined> {
   const { protocol, source } = ctx
@@ -61,10 +58,10 @@ async function perform(ctx: LoopContext, step: Step): Promise<UploadResult | und
     case 'discover': {
       const request = ctx.endpoint === undefined ? undefined : protocol.discoverRequest?.(ctx.endpoint)
       if (!request) throw new UploadError('malformed-response', 'no discovery request', { retryable: false })
-      return exchange(ctx, 'discover', request, undefined, step)
+      return exchange(ctx, request, undefined, step)
     }
     case 'offset':
-      return exchange(ctx, 'offset', protocol.offsetRequest(step.url), undefined, step)
+      return exchange(ctx, protocol.offsetRequest(step.url), undefined, step)
     case 'create': {
       const endpoint = ctx.endpoint
       if (endpoint === undefined) throw new UploadError('upload-gone', 'the upload is gone and no endpoint is set to create a new one', { retryable: false })
@@ -82,26 +79,20 @@ async function perform(ctx: LoopContext, step: Step): Promise<UploadResult | und
       })
       // A protocol may leave the body out (tus without creation-with-upload): then none is sent.
       const sent = request.body === null ? undefined : chunk
-      return exchange(ctx, 'create', request, sent, { kind: 'create', length: sent?.length, complete })
+      return exchange(ctx, request, sent, { kind: 'create', length: sent?.length, complete })
     }
     case 'append': {
       const { url, offset } = step
       const chunk = await source.slice(offset, step.end)
       const { length, last: complete } = chunk
       const request = protocol.appendRequest({ url, offset, end: offset + length, size: source.size, complete })
-      return exchange(ctx, 'append', request, chunk, { kind: 'append', url, offset, length, complete })
+      return exchange(ctx, request, chunk, { kind: 'append', url, offset, length, complete })
     }
   }
 }
 
 /** Sends one request and hands its answer (and any interim responses) to the session. */
-async function exchange(
-  ctx: LoopContext,
-  kind: RequestKind,
-  request: RequestDescription,
-  chunk: SourceChunk | undefined,
-  sent: Sent,
-): Promise<UploadResult | undefined> {
+async function exchange(ctx: LoopContext, request: RequestDescription, chunk: SourceChunk | undefined, sent: Sent): Promise<UploadResult | undefined> {
   const { session, protocol } = ctx
   const stopped = (): boolean => session.state === 'paused' || session.state === 'aborted'
   if (stopped()) throw aborted(session.state)
@@ -134,7 +125,7 @@ async function exchange(
     const response = await sending
     const ms = Date.now() - started
     const { receive } = await loadLater()
-    const outcome = receive(session, await protocol.interpret(kind, request, response), response, ms)
+    const outcome = receive(session, await protocol.interpret(sent.kind, request, response), response, ms)
     ctx.apply(outcome)
     return outcome.done
   } catch (error) {
