@@ -41,14 +41,15 @@ export interface ChunkPlanInput {
  * - `Infinity` when neither the size, the chunk size nor a limit bounds the request: send the
  *   rest of the source.
  *
+ * @throws RangeError when `chunkSize` is below 1 or `offset` is not a non-negative safe integer
  * @example
  * planChunk({ offset: 0, size: 100, chunkSize: 40, limits: { maxAppendSize: 30 } }) // 30
  * planChunk({ offset: 90, size: 100, chunkSize: 40, limits: { minAppendSize: 20 } }) // 100
  */
 export function planChunk(input: ChunkPlanInput): number {
   const { offset, size, chunkSize, limits } = input
-  if (!(chunkSize >= 1)) throw new RangeError(`chunkSize must be at least 1: ${chunkSize}`)
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer: ${offset}`)
+  // chunkSize at least 1, offset a non-negative integer.
+  if (!(chunkSize >= 1 && Number.isSafeInteger(offset) && offset >= 0)) throw new RangeError(`cannot plan a chunk of ${chunkSize} B at offset ${offset}`)
   // The server's limits are MUSTs and beat the caller's chunk size; its maximum beats its minimum.
   const serverMax = Math.max(1, limits.maxAppendSize ?? Infinity)
   const serverMin = Math.min(serverMax, limits.minAppendSize ?? 0)
