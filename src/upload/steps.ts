@@ -5,7 +5,6 @@
  * `interpret`) starts loading once a request is on its way and is awaited before its answer is read.
  * @module
  */
-import { UploadError } from '../errors'
 import type { UploadResult } from '../options'
 import type { RequestSender } from '../request-sender'
 import { aborted, loadOnce } from '../utils'
@@ -52,19 +51,18 @@ export { aborted }
 
 async function perform(ctx: LoopContext, step: Step): Promise<UploadResult | undefined> {
   const { protocol, source } = ctx
+  // Discovery and creation come only while the upload has no URL, and then there is an endpoint:
+  // the Upload requires an endpoint or a URL, and a gone upload restarts only with an endpoint
+  // (./answers). The session discovers only when the Upload found a discovery request (Upload#run).
+  const endpoint = ctx.endpoint as string
   switch (step.kind) {
     case 'stopped':
       throw aborted(step.state)
-    case 'discover': {
-      const request = ctx.endpoint === undefined ? undefined : protocol.discoverRequest?.(ctx.endpoint)
-      if (!request) throw new UploadError('malformed-response', 'no discovery request', { retryable: false })
-      return exchange(ctx, request, undefined, step)
-    }
+    case 'discover':
+      return exchange(ctx, protocol.discoverRequest?.(endpoint) as RequestDescription, undefined, step)
     case 'offset':
       return exchange(ctx, protocol.offsetRequest(step.url), undefined, step)
     case 'create': {
-      const endpoint = ctx.endpoint
-      if (endpoint === undefined) throw new UploadError('upload-gone', 'the upload is gone and no endpoint is set to create a new one', { retryable: false })
       const chunk = step.end === undefined ? undefined : await source.slice(0, step.end)
       const complete = chunk ? chunk.last : source.size === 0
       const { size, name, type } = source
