@@ -10,25 +10,11 @@ import type { UploadLimits } from '../types'
 
 export { MIN_APPEND_SIZE_FLOOR, MIN_PROGRESS_BYTES, checkLimits, checkSize, isExpired, isRealProgress, type ProgressInput } from './limit-checks'
 
-/** Input of {@link planChunk}. */
-export interface ChunkPlanInput {
-  /** Where the next request starts (the server's offset). */
-  offset: number
-  /** Total size of the source, or undefined while unknown (a stream). */
-  size: number | undefined
-  /** Preferred bytes per request; `Infinity` for one request carrying everything. */
-  chunkSize: number
-  /** What the server announced (`Upload-Limit`). */
-  limits: UploadLimits
-  /**
-   * True when the caller already knows this request ends the upload (it carries
-   * `Upload-Complete: ?1`), which exempts it from `minAppendSize`. Default: derived from `size`.
-   */
-  final?: boolean
-}
-
 /**
- * The end offset (exclusive) of the next creation or append request.
+ * The end offset (exclusive) of the next creation or append request starting at `offset` (the
+ * server's offset), for a source of `size` bytes (undefined while unknown: a stream), a preferred
+ * `chunkSize` (`Infinity`: one request carrying everything) and the server's `limits`
+ * (`Upload-Limit`). Positional, as the session calls it once per request.
  *
  * - Never more than `chunkSize` (rounded down) or `limits.maxAppendSize` bytes, never past a
  *   known `size`.
@@ -41,13 +27,14 @@ export interface ChunkPlanInput {
  * - `Infinity` when neither the size, the chunk size nor a limit bounds the request: send the
  *   rest of the source.
  *
+ * @param final true when the caller already knows this request ends the upload (it carries
+ *   `Upload-Complete: ?1`), which exempts it from `minAppendSize`; default: derived from `size`
  * @throws RangeError when `chunkSize` is below 1 or `offset` is not a non-negative safe integer
  * @example
- * planChunk({ offset: 0, size: 100, chunkSize: 40, limits: { maxAppendSize: 30 } }) // 30
- * planChunk({ offset: 90, size: 100, chunkSize: 40, limits: { minAppendSize: 20 } }) // 100
+ * planChunk(0, 100, 40, { maxAppendSize: 30 }) // 30
+ * planChunk(90, 100, 40, { minAppendSize: 20 }) // 100
  */
-export function planChunk(input: ChunkPlanInput): number {
-  const { offset, size, chunkSize, limits } = input
+export function planChunk(offset: number, size: number | undefined, chunkSize: number, limits: UploadLimits, final = false): number {
   // chunkSize at least 1, offset a non-negative integer.
   if (!(chunkSize >= 1 && Number.isSafeInteger(offset) && offset >= 0)) throw new RangeError(`cannot plan a chunk of ${chunkSize} B at offset ${offset}`)
   // The server's limits are MUSTs and beat the caller's chunk size; its maximum beats its minimum.
@@ -55,6 +42,6 @@ export function planChunk(input: ChunkPlanInput): number {
   const serverMin = Math.min(serverMax, limits.minAppendSize ?? 0)
   const remaining = size === undefined ? Infinity : Math.max(0, size - offset)
   let length = Math.min(Math.floor(chunkSize), serverMax, remaining)
-  if (length < serverMin && length < remaining && input.final !== true) length = Math.min(serverMin, remaining)
+  if (length < serverMin && length < remaining && !final) length = Math.min(serverMin, remaining)
   return offset + length
 }

@@ -133,12 +133,7 @@ export class UploadSession {
     const { chunkSize, sizer, size } = this.config
     const wanted = chunkSize ?? sizer?.size() ?? DEFAULT_CHUNK_SIZE
     // A stream of unknown length is never buffered whole: it goes in default-sized chunks.
-    return planChunk({
-      offset,
-      size,
-      limits: this.limits,
-      chunkSize: Math.min(largest, this.cap, size === undefined && wanted === Infinity ? DEFAULT_CHUNK_SIZE : wanted),
-    })
+    return planChunk(offset, size, Math.min(largest, this.cap, size === undefined && wanted === Infinity ? DEFAULT_CHUNK_SIZE : wanted), this.limits)
   }
 
   /** @internal */

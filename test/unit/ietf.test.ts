@@ -378,7 +378,7 @@ describe('Upload-Limit', () => {
 describe('limit helpers', () => {
   it('[C8] planChunk respects chunk size, max-append-size, min-append-size and the size', async () => {
     const plan = (offset: number, size: number | undefined, chunkSize: number, limits = {}, final?: boolean) =>
-      planChunk({ offset, size, chunkSize, limits, final })
+      planChunk(offset, size, chunkSize, limits, final)
     expect(plan(0, 100, 40)).toBe(40)
     expect(plan(0, 100, 40, { maxAppendSize: 30 })).toBe(30)
     expect(plan(90, 100, 40)).toBe(100)
