@@ -92,8 +92,9 @@ export class UploadError extends Error {
    * @param options status, retryable, cause, retryAfter
    */
   constructor(code: UploadErrorCode, message: string, options: UploadErrorOptions = {}) {
-    const { status, retryAfter, problem, body, cause } = options
-    super(message, cause === undefined ? undefined : { cause })
+    // Error reads `cause` from the options (an own property only when given).
+    super(message, options)
+    const { status, retryAfter, problem, body } = options
     // Retryable by default: `network` and `timeout`, and `http-status` for 408, 429 and 5xx.
     const retryable =
       options.retryable ?? (code === 'network' || code === 'timeout' || (code === 'http-status' && status !== undefined && isRetryableStatus(status)))
