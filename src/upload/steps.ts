@@ -99,10 +99,9 @@ async function exchange(ctx: LoopContext, request: RequestDescription, chunk: So
   if (chunk && protocol.bodyDigest?.(request)) ({ headers, chunk } = await (await import('./digest')).digestHeaders(protocol, request, chunk))
   // Interim responses are read the moment they arrive: where they can come, load their reader first.
   if (ctx.sender.transport.seesInterimResponses) await loadLater()
-  let warmed = false
-  const warm = (): void => {
-    if (warmed) return
-    warmed = true
+  // Loads what reads the answer, once per request.
+  let warm: (() => void) | undefined = () => {
+    warm = undefined
     protocol.warm?.()
     loadLater().catch(() => undefined)
   }
@@ -113,13 +112,13 @@ async function exchange(ctx: LoopContext, request: RequestDescription, chunk: So
       signals: ctx.signals,
       // The body is on its way: load what reads the answer meanwhile.
       onProgress: (bytes) => {
-        warm()
+        warm?.()
         ctx.apply(session.progress(bytes))
       },
       onInterim: (interim) => ctx.apply((loaded as Later).interim(session, protocol.interpretInterim(request, interim))),
       stopped,
     })
-    if (!chunk) warm()
+    if (!chunk) warm?.()
     const response = await sending
     const ms = Date.now() - started
     const { receive } = await loadLater()
