@@ -56,12 +56,10 @@ export class UploadSession {
 
   /** Continues at a known URL (stored record or `url` option): the offset is asked first. */
   resumeAt(url: string, via: UrlSource): Outcome {
-    return this.run(() => {
-      this.url = url
-      this.urlVia = via
-      this.needsOffset = true
-      if (via === 'stored') this.out.push({ kind: 'url', url, via })
-    })
+    this.url = url
+    this.urlVia = via
+    this.needsOffset = true
+    return { effects: via === 'stored' ? [{ kind: 'url', url, via }] : [] }
   }
 
   /** The next step, entering `creating` or `uploading`. Never a request while one is in flight, paused or finished. */

@@ -40,9 +40,9 @@ export const loadLater = loadOnce(() => import('./later').then((module) => (load
 /** Steps until the upload is complete (resolves) or a step fails (rejects; p-retry decides what next). */
 export async function performStep(ctx: LoopContext): Promise<UploadResult> {
   for (;;) {
-    const { step, effects } = ctx.session.next()
-    ctx.apply({ effects })
-    const done = await perform(ctx, step)
+    const next = ctx.session.next()
+    ctx.apply(next)
+    const done = await perform(ctx, next.step)
     if (done) return done
   }
 }
