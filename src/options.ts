@@ -7,6 +7,7 @@ import type { FingerprintFunction } from './fingerprint'
 import type { UploadWarning } from './persistence'
 import type { ProtocolName } from './protocols/load'
 import type { HeaderMap, HttpResponse, Protocol, RequestDescription, Store, Transport, UrlSource } from './types'
+import type { UploadPartsProtocol } from './upload/parts-runner-types'
 
 /** Retry policy, handed to p-retry. */
 export interface RetryOptions {
@@ -37,9 +38,10 @@ export interface UploadOptions {
   url?: string
   /**
    * `'ietf'` (the newest draft, interop version 8), `'tus'` (tus 1.0, loaded on demand) or a
-   * Protocol object such as `ietfProtocol({ interopVersion: 6 })`. Default: `'ietf'`.
+   * Protocol object such as `ietfProtocol({ interopVersion: 6 })`, or a parts protocol such as
+   * `s3(callbacks)` from `resumable-upload/s3` (no `endpoint` needed). Default: `'ietf'`.
    */
-  protocol?: ProtocolName | Protocol
+  protocol?: ProtocolName | Protocol | UploadPartsProtocol
   /**
    * The IETF draft interop version (`Upload-Draft-Interop-Version`) spoken with `protocol: 'ietf'`:
    * 3 (draft -01, `Upload-Incomplete`; tusd, iOS 17), 5 and 6 (drafts -03 to -05; tusd), 7, or 8
@@ -54,6 +56,12 @@ export interface UploadOptions {
    * the IETF protocol (the 104 names the URL before the body ends), 8 MiB elsewhere.
    */
   chunkSize?: number
+  /**
+   * Parts in flight at once, for protocols that send numbered parts (`s3()` from
+   * `resumable-upload/s3`). The IETF and tus protocols send one request at a time and ignore it.
+   * A positive integer (else RangeError). Default: 4.
+   */
+  concurrency?: number
   /** Extra headers (e.g. authorization). Sent only to the endpoint's origin and `allowedOrigins`. */
   headers?: HeadersOption
   /** User metadata, stored with the record and given to the protocol. Default: `{}`. */

@@ -8,10 +8,12 @@ import type { UploadEnvironment } from './upload'
 /** Stored records of unfinished uploads of this input to this endpoint (none, or one). */
 export async function findPreviousRecords<Input>(input: Input, options: UploadOptions, environment: UploadEnvironment<Input>): Promise<UploadRecord[]> {
   const store = environment.store(options.store, options)
-  if (!store || options.endpoint === undefined) return []
+  // A parts protocol (s3()) names its own endpoint, as the Upload does.
+  const given = options.endpoint ?? (options.protocol as { endpoint?: string } | undefined)?.endpoint
+  if (!store || given === undefined) return []
   const source = await environment.source(input)
   try {
-    const endpoint = new URL(options.endpoint, environment.baseUrl()).href
+    const endpoint = new URL(given, environment.baseUrl()).href
     const key = await recordKey(source, endpoint, { fingerprint: options.fingerprint, sampleContent: options.sampleContent ?? false })
     const record = key === undefined ? undefined : parseRecord(await store.get(key).catch(() => undefined))
     return record && !record.complete ? [record] : []

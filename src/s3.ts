@@ -17,15 +17,16 @@
 import { s3 as s3Protocol, type S3Protocol } from './protocols/s3'
 import type { S3Callbacks } from './protocols/s3-types'
 import { PartsRunner } from './upload/parts-runner'
-import type { PartsProtocol } from './upload/parts-runner-types'
+import type { PartsProtocol, UploadPartsProtocol } from './upload/parts-runner-types'
+import { uploadParts } from './upload/parts-upload'
 
 export type * from './protocols/s3-types'
 export { S3_DEFAULT_PART_SIZE, S3_MAX_PARTS, S3_MAX_PART_SIZE, S3_MAX_SIZE, S3_MIN_PART_SIZE, parseS3Error, type S3ErrorDocument } from './protocols/s3'
 export type { S3Protocol } from './protocols/s3'
-export type { PartsProtocol, PartsRun, PartsRunResult } from './upload/parts-runner-types'
+export type { PartsHost, PartsProtocol, PartsRun, PartsRunResult, UploadPartsProtocol } from './upload/parts-runner-types'
 
 /** The S3 protocol, with what the Upload needs to run its parts. */
-export interface S3UploadProtocol extends S3Protocol, PartsProtocol {
+export interface S3UploadProtocol extends S3Protocol, UploadPartsProtocol {
   /** `s3`. */
   readonly name: S3Protocol['name']
   /** The record format's version. */
@@ -39,5 +40,6 @@ export interface S3UploadProtocol extends S3Protocol, PartsProtocol {
  */
 export function s3(callbacks: S3Callbacks): S3UploadProtocol {
   const protocol = s3Protocol(callbacks)
-  return { ...protocol, createRun: (input) => new PartsRunner({ ...input, protocol }) }
+  const parts: S3Protocol & PartsProtocol = { ...protocol, createRun: (input) => new PartsRunner({ ...input, protocol }) }
+  return uploadParts(parts)
 }

@@ -13,6 +13,7 @@ import { RequestSender } from '../request-sender'
 import type { Protocol, Source } from '../types'
 import { originOf, toUploadError } from '../utils'
 import type { UploadEnvironment } from './environment'
+import type { UploadPartsProtocol } from './parts-runner-types'
 import { UploadSession, type Outcome } from './session'
 import { FINISHED } from './session-types'
 import { chunkSizing, resolveSettings, type Settings } from './settings'
@@ -59,18 +60,20 @@ export class BaseUpload<Input> {
     const settings = (this.#settings = resolveSettings(options))
     const base = environment.baseUrl()
     const absolute = (url: string | undefined): string | undefined => (url === undefined ? url : new URL(url, base).href)
-    const endpoint = (this.#endpoint = absolute(options.endpoint))
+    // A parts protocol (s3()) needs no endpoint: its records name its own (`s3:`).
+    const endpoint = (this.#endpoint = absolute(options.endpoint ?? (options.protocol as Partial<UploadPartsProtocol> | undefined)?.endpoint))
     const url = absolute(options.url)
-    if (endpoint === undefined && url === undefined) throw new TypeError('resumable-upload: `endpoint` or `url` is required')
+    // (An absolute URL is never empty.)
+    if (!endpoint && !url) throw new TypeError('resumable-upload: `endpoint` or `url` is required')
     const origins = new Set([endpoint, url, ...settings.allowedOrigins].map((value) => value && originOf(value)))
     const trusted = (this.#trusted = (candidate: string): boolean => origins.has(originOf(candidate)))
     this.#environment = environment
     const session = (this.#session = new UploadSession({ ...settings, endpoint, trusted }))
-    if (url !== undefined) Object.assign(session, { url, urlVia: 'stored', needsOffset: true })
+    if (url) Object.assign(session, { url, urlVia: 'stored', needsOffset: true })
     const transport = typeof options.transport === 'object' ? options.transport : environment.transport(options.transport)
     this.#sender = new RequestSender(transport, options.headers, trusted, settings.stallTimeout)
     this.#persistence = new UploadPersistence(
-      { ...settings, store: url === undefined ? environment.store(options.store, options) : undefined, endpoint, fingerprint: options.fingerprint },
+      { ...settings, store: url ? undefined : environment.store(options.store, options), endpoint, fingerprint: options.fingerprint },
       (warning) => this.#emitter.emit('warning', warning),
     )
     if (options.signal?.aborted) void this.abort()
@@ -135,22 +138,26 @@ export class BaseUpload<Input> {
   resume(): void {
     if (this.state !== 'paused') return
     this.#pauseController = new AbortController()
-    this.#apply(this.#session.setState(this.url === undefined ? 'creating' : 'uploading'))
+    this.#apply(this.#session.setState(this.url ? 'uploading' : 'creating'))
     this.#resumeGate?.()
   }
 
   /**
    * Stops the upload for good; `start()` rejects with code `aborted`. With `terminate: true` the
-   * upload resource is also deleted on the server (DELETE).
+   * upload resource is also deleted on the server (DELETE; a parts protocol's own call, e.g. S3's
+   * `abortMultipartUpload`).
    */
-  async abort({ terminate = false }: { terminate?: boolean } = {}): Promise<void> {
+  async abort({ terminate }: { terminate?: boolean } = {}): Promise<void> {
     if (!FINISHED.has(this.state)) {
       this.#apply(this.#session.setState('aborted'))
       this.#runController.abort()
       this.#pauseController.abort()
       this.#resumeGate?.()
     }
-    if (terminate && this.url !== undefined && this.state !== 'complete') await Promise.all([this.#cancel(this.url), this.#persistence.remove()])
+    if (terminate && this.state !== 'complete')
+      await (this.url
+        ? Promise.all([this.#cancel(this.url), this.#persistence.remove()])
+        : (this.#protocol as Partial<UploadPartsProtocol> | undefined)?.terminate?.(this))
   }
 
   /** A new run after a failure or an abort: fresh signals and bounds, the offset in doubt. */
@@ -167,6 +174,9 @@ export class BaseUpload<Input> {
     try {
       const source = (this.#source = await this.#environment.source(this.input))
       const protocol = (this.#protocol = await this.#resolveProtocol())
+      // A parts protocol (s3()) runs the whole upload on its side, with this Upload's session, events and persistence.
+      const parts = protocol as Partial<UploadPartsProtocol>
+      if (parts.run) return await parts.run(this, source, session, this.#emitter, this.#persistence, this.#environment)
       // What the session learns once the source and protocol are known (the chunk size default among them).
       const context = { seesInterimResponses: this.#sender.transport.seesInterimResponses, earlyLocation: protocol.earlyLocation }
       const endpoint = this.#endpoint
@@ -176,7 +186,7 @@ export class BaseUpload<Input> {
       // Limits learned in an earlier run (only answers bring them, read by ./later, loaded then) may refuse the source now.
       if (Object.keys(session.limits).length > 0) this.#apply({ effects: [], error: (await loadLater()).checkLimits(source.size, session.limits) })
       // Continues a stored upload of the same source, if the store has one this Upload may use.
-      const record = this.url === undefined && (await this.#persistence.open(source, this.input, protocol, this.#trusted, this.#runController.signal))
+      const record = !this.url && (await this.#persistence.open(source, this.input, protocol, this.#trusted, this.#runController.signal))
       if (record) this.#apply(session.resumeAt(record.url, 'stored'))
       const result = await this.#rounds(source, protocol)
       this.#apply((await loadLater()).finish(session))
@@ -229,8 +239,8 @@ export class BaseUpload<Input> {
         if (done) return done
       } catch (error) {
         if (this.state !== 'paused') throw error
+        // (The gate's resolver may stay: resolving it again does nothing.)
         await new Promise<void>((resolve) => (this.#resumeGate = resolve))
-        this.#resumeGate = undefined
       }
     }
   }

@@ -4,11 +4,15 @@
  * answers. Types only, plus the adapter from the Upload's {@link RequestSender}.
  * @module
  */
-import type { RetryOptions, UploadEvents } from '../options'
+import type { Emitter } from 'mitt'
+import type { RetryOptions, UploadEvents, UploadOptions, UploadResult, UploadState } from '../options'
+import type { UploadPersistence } from '../persistence'
 import type { S3Protocol } from '../protocols/s3'
 import type { MaybePromise, S3PartRequest, S3RecordState, S3UploadRef } from '../protocols/s3-types'
 import type { RequestSender } from '../request-sender'
 import type { HttpResponse, Source, SourceChunk } from '../types'
+import type { UploadEnvironment } from './environment'
+import type { UploadSession } from './session'
 
 /** What one part request gets besides its body. */
 export interface PartSendHooks {
@@ -116,4 +120,33 @@ export interface PartsProtocol {
   checkChunkSize(chunkSize: unknown): void
   /** A run over `input` (everything the runner needs but the protocol itself). */
   createRun(input: Omit<PartsRunnerInput, 'protocol'>): PartsRun
+}
+
+/**
+ * What the Upload hands a parts protocol's run (see {@link UploadPartsProtocol.run}): the
+ * Upload itself (options, input, state), the source, and the Upload's own session (state and
+ * byte counts), event emitter, persistence and environment (transports, network status). The core passes them
+ * as they are; every decision of a parts upload is made on the protocol's side.
+ */
+export type PartsHost = [
+  upload: { readonly options: UploadOptions; readonly input: unknown; readonly state: UploadState },
+  source: Source,
+  session: Pick<UploadSession, 'setState' | 'sent' | 'acked' | 'url'>,
+  emitter: Emitter<UploadEvents>,
+  persistence: UploadPersistence,
+  environment: Pick<UploadEnvironment<never>, 'offline' | 'transport'>,
+]
+
+/**
+ * A parts protocol as `new Upload(file, { protocol })` takes it (`s3()` from
+ * `resumable-upload/s3`): the Upload checks for `run` and hands it the whole run, so
+ * nothing of the parts upload (pause loop, events, record, terminate) is in the core's bundle.
+ */
+export interface UploadPartsProtocol extends PartsProtocol {
+  /** The endpoint records and fingerprints name when the Upload is given none (`s3:`). */
+  readonly endpoint: string
+  /** Runs the Upload's upload to the end: pauses and resumes with the Upload, resolves on completion, rejects as the Upload's run does. */
+  run(...host: PartsHost): Promise<UploadResult>
+  /** `abort({ terminate: true })`: once the Upload's run has settled, drops the upload on the server and its record. */
+  terminate(upload: object): Promise<void>
 }

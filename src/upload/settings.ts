@@ -26,6 +26,7 @@ export const SETTINGS = {
   protocol: 'ietf' as ProtocolName,
   interopVersion: 8,
   chunkSize: BY_ENVIRONMENT,
+  concurrency: 4,
   headers: undefined,
   metadata: {} as Record<string, string>,
   retry: { retries: 8, minTimeout: 500, maxTimeout: 30_000, factor: 2, randomize: true } as Required<RetryOptions>,
@@ -95,7 +96,8 @@ export function chunkSizing(chunkSize: number | undefined, context: ChunkSizeCon
 /**
  * Throws for options a JavaScript caller could get wrong without a compiler to tell: a
  * TypeError for an unknown name (a typo such as `chunksize` would otherwise be ignored), a
- * RangeError for a `chunkSize` that is not positive. (A negative `maxRestarts` or
+ * RangeError for a `chunkSize` that is not positive or a `concurrency` that is not a positive
+ * integer. (A negative `maxRestarts` or
  * `maxRetryAfter` acts as 0.)
  */
 export function checkUploadOptions(options: UploadOptions): void {
@@ -105,5 +107,8 @@ export function checkUploadOptions(options: UploadOptions): void {
     const known = UPLOAD_OPTION_NAMES.find((option) => option.toLowerCase() === name.toLowerCase())
     throw new TypeError(`resumable-upload: unknown option \`${name}\`${known ? ` (did you mean \`${known}\`?)` : ''}`)
   }
-  if (options.chunkSize !== undefined && !(options.chunkSize > 0)) throw new RangeError('resumable-upload: `chunkSize` must be a positive number or Infinity')
+  const { chunkSize = 1, concurrency = 1 } = options
+  if (!(chunkSize > 0)) throw new RangeError('resumable-upload: `chunkSize` must be a positive number or Infinity')
+  // `% 1` is NaN for NaN and Infinity.
+  if (!(concurrency > 0 && concurrency % 1 === 0)) throw new RangeError('resumable-upload: `concurrency` must be a positive integer')
 }

@@ -1,0 +1,149 @@
+/**
+ * A parts upload (S3 multipart) run for an `Upload`: the Upload hands its run over at once
+ * ({@link UploadPartsProtocol.run}), and this file, loaded only from a parts protocol's
+ * entry (`resumable-upload/s3`), does what the Upload's own loop does for IETF and tus: the
+ * record (found by the Upload's persistence, written as parts complete), pause and resume (the
+ * Upload's `state` events stop the parts in flight and start them again), the events, and
+ * `abort({ terminate: true })`.
+ *
+ * The record is an ordinary upload record, so `persistBlob`, `Upload.restoreAll` and
+ * `Upload.findPrevious` treat it as they treat IETF and tus records. Its `url` names the
+ * multipart upload and carries the protocol's state (upload id, key, part size, parts completed)
+ * as JSON in its `state` parameter: a record keeps no other protocol fields.
+ * @module
+ */
+import { UploadError } from '../errors'
+import type { UploadEvents, UploadResult, UploadState } from '../options'
+import { RequestSender } from '../request-sender'
+import { FORGET_ON } from './rules'
+import { partSenderFor, type PartsHost, type PartsProtocol, type PartsRun, type UploadPartsProtocol } from './parts-runner-types'
+import { resolveSettings } from './settings'
+
+/** The `url` of a parts upload's record: a placeholder host (`.invalid` never resolves) and the state. */
+const RECORD_URL = 'https://multipart.invalid/?state='
+
+/** What `terminate` needs of an Upload's latest parts run. */
+interface RunEntry {
+  /** The run, once made. */
+  run?: PartsRun
+  /** Settles with the Upload's run. */
+  settled?: Promise<unknown>
+  /** Forgets the record. */
+  remove: () => Promise<void>
+}
+
+const runs = new WeakMap<object, RunEntry>()
+
+/**
+ * Adds to a parts protocol what `new Upload(file, { protocol })` calls: `run`,
+ * `terminate` and the `endpoint` its records name (`<name>:`).
+ */
+export function uploadParts<P extends PartsProtocol>(protocol: P): P & UploadPartsProtocol {
+  return {
+    ...protocol,
+    endpoint: `${protocol.name}:`,
+    run(this: PartsProtocol, ...host: PartsHost): Promise<UploadResult> {
+      const persistence = host[4]
+      const entry: RunEntry = { remove: () => persistence.remove() }
+      runs.set(host[0], entry)
+      return (entry.settled = runParts(this, host, entry))
+    },
+    terminate,
+  }
+}
+
+/** The record `url` for a protocol state. */
+export function recordUrl(state: unknown): string {
+  return RECORD_URL + encodeURIComponent(JSON.stringify(state))
+}
+
+/** The protocol state in a record `url`, or undefined when it holds none. */
+export function stateOfRecordUrl(url: string | undefined): unknown {
+  if (!url?.startsWith(RECORD_URL)) return undefined
+  try {
+    return JSON.parse(decodeURIComponent(url.slice(RECORD_URL.length))) as unknown
+  } catch {
+    return undefined
+  }
+}
+
+async function runParts(protocol: PartsProtocol, host: PartsHost, entry: RunEntry): Promise<UploadResult> {
+  const [upload, source, session, emitter, persistence, environment] = host
+  const settings = resolveSettings(upload.options)
+  const option = upload.options.transport
+  const transport = typeof option === 'object' ? option : environment.transport(option)
+  let stop = new AbortController()
+  let resumed: (() => void) | undefined
+  /** The run's own state: after a pause, the Upload is `creating` again (resume()) until this says `uploading`. */
+  let runState: UploadState = 'idle'
+  // The Upload's pause() and abort() stop the parts in flight; resume() (or abort()) opens the gate.
+  const onState = ({ state }: UploadEvents['state']): void => {
+    if (state === 'paused' || state === 'aborted') stop.abort()
+    if (state !== 'paused') resumed?.()
+  }
+  const setState = (state: 'creating' | 'uploading' | 'complete'): void => {
+    for (const effect of session.setState(state).effects) if (effect.kind === 'state') emitter.emit('state', { state: effect.state, previous: effect.previous })
+  }
+  emitter.on('state', onState)
+  try {
+    const record = await persistence.open(source, upload.input, protocol, () => true, stop.signal)
+    const run = (entry.run = protocol.createRun({
+      source,
+      // The Upload's `headers` are for the app's server, never for the bucket.
+      send: partSenderFor(new RequestSender(transport, undefined, () => false, settings.stallTimeout)),
+      concurrency: settings.concurrency,
+      chunkSize: upload.options.chunkSize,
+      metadata: settings.metadata,
+      retry: settings.retry,
+      maxRestarts: settings.restartOnGone ? settings.maxRestarts : 0,
+      record: { load: () => stateOfRecordUrl(record?.url), save: (state) => persistence.saveUrl(recordUrl(state), protocol, source.size, {}) },
+      emit: (name, event) => {
+        if (name !== 'state') {
+          if (name === 'progress')
+            Object.assign(session, { sent: (event as UploadEvents['progress']).bytesSent, acked: (event as UploadEvents['progress']).bytesAcked })
+          emitter.emit(name, event)
+          return
+        }
+        // creating/uploading follow the run; failed, complete, paused and aborted are the Upload's.
+        const { state } = event as UploadEvents['state']
+        if (state === 'creating' || state === 'uploading') {
+          runState = state
+          if (!stop.signal.aborted) setState(state)
+        }
+      },
+      signal: stop.signal,
+      offline: (signal) => environment.offline(signal),
+    }))
+    for (;;) {
+      try {
+        const { url, location } = await run.run(stop.signal)
+        await persistence.complete(source.size)
+        Object.assign(session, { url })
+        setState('complete')
+        return { url, response: { status: 200, headers: location === undefined ? {} : { location }, body: '' } }
+      } catch (error) {
+        if (upload.state !== 'paused') {
+          if (error instanceof UploadError && FORGET_ON.has(error.code)) await persistence.remove()
+          throw error
+        }
+        await new Promise<void>((resolve) => (resumed = resolve))
+        resumed = undefined
+        // abort() opens the gate too.
+        if ((upload.state as UploadState) === 'aborted') throw error
+        stop = new AbortController()
+        // The run goes on in the state it was in (it does not enter it again).
+        if ((runState as UploadState) === 'uploading') setState('uploading')
+      }
+    }
+  } finally {
+    emitter.off('state', onState)
+  }
+}
+
+/** `abort({ terminate: true })`: once the run settled (no part lands after it), `abortMultipartUpload` and the record goes. */
+async function terminate(upload: object): Promise<void> {
+  const entry = runs.get(upload)
+  await entry?.settled?.catch(() => undefined)
+  // Best effort, as the Upload's DELETE: a failure leaves the parts to the bucket's lifecycle rules.
+  if (entry?.run) await Promise.all([entry.run.terminate().catch(() => undefined), entry.remove()])
+}
