@@ -43,6 +43,10 @@ export async function restorable<Input>(
   options: RestoreOptions,
   environment: UploadEnvironment<Input>,
 ): Promise<Array<{ blob: Blob; options: UploadOptions }>> {
-  const records = await restorableRecords(options, environment)
+  // Only this protocol's records: another protocol's would be found foreign, and removed, at start().
+  const protocol = options.protocol ?? 'ietf'
+  const records = (await restorableRecords(options, environment)).filter(
+    (record) => record.protocol === (typeof protocol === 'object' ? protocol.name : protocol),
+  )
   return records.map((record) => ({ blob: record.blob, options: { ...options, endpoint: record.endpoint, metadata: record.metadata, persistBlob: true } }))
 }
