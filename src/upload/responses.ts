@@ -15,9 +15,21 @@ import type { Outcome } from './session-types'
 import type { UploadSession } from './session'
 import { DEFAULT_CHUNK_SIZE } from './settings'
 
+/** Runs a rule of the session: its effects, and the UploadError it threw as the outcome's error. */
+export function run(s: UploadSession, rule: () => void): Outcome {
+  s.out = []
+  try {
+    rule()
+    return { effects: s.out }
+  } catch (error) {
+    if (!(error instanceof UploadError)) throw error
+    return { effects: s.out, error }
+  }
+}
+
 /** A 1xx arrived for the request in flight. */
 export function interim(s: UploadSession, result: InterimResult): Outcome {
-  return s.run(() => {
+  return run(s, () => {
     const sent = s.inFlight
     if (result.kind === 'location') {
       // The URL first: an upload the 104 created is recorded, then cancelled if its limits refuse the source.
@@ -40,7 +52,7 @@ export function receive(s: UploadSession, result: ProtocolResult, response: Http
   s.inFlight = undefined
   if (!sent) throw new Error('resumable-upload: no request in flight')
   let done: Outcome['done']
-  const outcome = s.run(() => {
+  const outcome = run(s, () => {
     if (result.kind === 'error') throw result.error
     const config = s.config
     // Adaptive request sizes (no chunk size): the sizer starts at the size the first requests had.
@@ -60,7 +72,7 @@ export function shouldRetry(s: UploadSession, error: unknown): boolean {
 /** An attempt will be retried: `retrying`, the capped Retry-After wait, and whether it costs no retry (`atOnce`). */
 export function retrying(s: UploadSession, error: UploadError): { outcome: Outcome; waitMs: number; atOnce: boolean } {
   s.failed()
-  const outcome = s.run(() => s.enter('retrying'))
+  const outcome = run(s, () => s.enter('retrying'))
   const waitMs = error.retryAfter === undefined ? 0 : retryAfterDelay(error.retryAfter, s.config.maxRetryAfter)
   return { outcome, waitMs, atOnce: error.code === 'too-large' && error.retryable }
 }

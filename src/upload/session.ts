@@ -11,7 +11,6 @@
  * on its way (./later).
  * @module
  */
-import { UploadError } from '../errors'
 import type { UploadState } from '../options'
 import { planChunk } from '../protocols/limits'
 import type { UploadLimits, UrlSource } from '../types'
@@ -120,7 +119,9 @@ export class UploadSession {
   /** pause(), resume(), abort(), or the end of the run. */
   setState(state: UploadState): Outcome {
     if (state === 'uploading' || state === 'creating') this.needsOffset = this.url !== undefined
-    return this.run(() => this.enter(state))
+    this.out = []
+    this.enter(state)
+    return { effects: this.out }
   }
 
   #idle(): void {
@@ -140,17 +141,5 @@ export class UploadSession {
     if (state === previous || FINISHED.has(previous)) return
     this.state = state
     this.out.push({ kind: 'state', state, previous })
-  }
-
-  /** @internal Runs a rule: its effects, and the UploadError it threw as the outcome's error. */
-  run(rule: () => void): Outcome {
-    this.out = []
-    try {
-      rule()
-      return { effects: this.out }
-    } catch (error) {
-      if (!(error instanceof UploadError)) throw error
-      return { effects: this.out, error }
-    }
   }
 }
