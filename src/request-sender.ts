@@ -56,7 +56,8 @@ export class RequestSender {
     const stop = (): void => controller.abort()
     for (const hook of hooks.signals) {
       if (hook.aborted) stop()
-      else hook.addEventListener('abort', stop, { once: true })
+      // Removed in `finally`; a signal aborts once.
+      else hook.addEventListener('abort', stop)
     }
     // Aborts the request when no progress came for stallTimeout ms. Without progress reports
     // (fetch) only body-less requests can be watched for stalls.
