@@ -99,4 +99,12 @@ describe('resolveSettings', () => {
     expect(() => resolveSettings({ endpoint: '/u', chunksize: 1 } as UploadOptions)).toThrow(/unknown option `chunksize` \(did you mean `chunkSize`\?\)/)
     expect(() => checkUploadOptions({ endpoint: '/u', chunkSize: 0 })).toThrow(RangeError)
   })
+
+  it('concurrency: default 4; a positive integer, else RangeError (NaN and Infinity too)', () => {
+    expect(resolveSettings({ endpoint: '/u' }).concurrency).toBe(4)
+    expect(resolveSettings({ endpoint: '/u', concurrency: 1 }).concurrency).toBe(1)
+    for (const concurrency of [0, -2, 2.5, Number.NaN, Infinity]) {
+      expect(() => checkUploadOptions({ endpoint: '/u', concurrency })).toThrow(/`concurrency` must be a positive integer/)
+    }
+  })
 })
