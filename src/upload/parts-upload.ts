@@ -15,7 +15,6 @@
 import { UploadError } from '../errors'
 import type { UploadEvents, UploadResult, UploadState } from '../options'
 import { RequestSender } from '../request-sender'
-import { FORGET_ON } from './rules'
 import { partSenderFor, type PartsHost, type PartsProtocol, type PartsRun, type UploadPartsProtocol } from './parts-runner-types'
 import { resolveSettings } from './settings'
 
@@ -33,6 +32,13 @@ interface RunEntry {
 }
 
 const runs = new WeakMap<object, RunEntry>()
+
+/**
+ * The run's failures that make the record useless: listParts naming parts that do not fit it,
+ * and an upload S3 forgot once restarts ran out. (The Upload's own list, FORGET_ON in rules.ts,
+ * is not imported: that would move it out of the chunk of the Upload's later code.)
+ */
+const FORGET_ON: ReadonlySet<string> = new Set(['offset-invalid', 'upload-gone'])
 
 /**
  * Adds to a parts protocol what `new Upload(file, { protocol })` calls: `run`,
@@ -73,12 +79,15 @@ async function runParts(protocol: PartsProtocol, host: PartsHost, entry: RunEntr
   const option = upload.options.transport
   const transport = typeof option === 'object' ? option : environment.transport(option)
   let stop = new AbortController()
+  /** Aborted by abort() only (a pause does not stop waiting for the record's lock). */
+  const ended = new AbortController()
   let resumed: (() => void) | undefined
   /** The run's own state: after a pause, the Upload is `creating` again (resume()) until this says `uploading`. */
   let runState: UploadState = 'idle'
   // The Upload's pause() and abort() stop the parts in flight; resume() (or abort()) opens the gate.
   const onState = ({ state }: UploadEvents['state']): void => {
     if (state === 'paused' || state === 'aborted') stop.abort()
+    if (state === 'aborted') ended.abort()
     if (state !== 'paused') resumed?.()
   }
   const setState = (state: 'creating' | 'uploading' | 'complete'): void => {
@@ -86,7 +95,7 @@ async function runParts(protocol: PartsProtocol, host: PartsHost, entry: RunEntr
   }
   emitter.on('state', onState)
   try {
-    const record = await persistence.open(source, upload.input, protocol, () => true, stop.signal)
+    const record = await persistence.open(source, upload.input, protocol, () => true, ended.signal)
     const run = (entry.run = protocol.createRun({
       source,
       // The Upload's `headers` are for the app's server, never for the bucket.
@@ -122,13 +131,14 @@ async function runParts(protocol: PartsProtocol, host: PartsHost, entry: RunEntr
         setState('complete')
         return { url, response: { status: 200, headers: location === undefined ? {} : { location }, body: '' } }
       } catch (error) {
-        if (upload.state !== 'paused') {
+        // A failure of the run itself, or abort().
+        if (!stop.signal.aborted || upload.state === 'aborted') {
           if (error instanceof UploadError && FORGET_ON.has(error.code)) await persistence.remove()
           throw error
         }
-        await new Promise<void>((resolve) => (resumed = resolve))
+        // Paused (unless resume() came already): wait for resume(), or abort(), which opens the gate too.
+        if (upload.state === 'paused') await new Promise<void>((resolve) => (resumed = resolve))
         resumed = undefined
-        // abort() opens the gate too.
         if ((upload.state as UploadState) === 'aborted') throw error
         stop = new AbortController()
         // The run goes on in the state it was in (it does not enter it again).

@@ -119,6 +119,25 @@ describe('Upload with s3()', () => {
     }
   })
 
+  it('pause() and resume() in the same tick: the run goes on (not failed), one multipart upload, whole object', async () => {
+    const callbacks = keyed(backend)
+    const data = randomData(16 * MiB)
+    const creates = backend.calls.createMultipartUpload
+    const upload = new Upload(new Uint8Array(data.bytes), { protocol: s3(callbacks), chunkSize: 5 * MiB, concurrency: 2, store: false })
+    let paused = false
+    upload.on('chunk', () => {
+      if (paused) return
+      paused = true
+      upload.pause()
+      upload.resume()
+    })
+    await upload.start()
+    expect(paused).toBe(true)
+    expect(upload.state).toBe('complete')
+    expect(backend.calls.createMultipartUpload - creates).toBe(1)
+    expect(await backend.sha256Of(callbacks.lastKey()!)).toEqual({ sha256: data.sha256, size: data.bytes.length })
+  })
+
   it('pause, then abort({ terminate: true }): abortMultipartUpload once (the upload is gone on s3rver), the record forgotten', async () => {
     const { dir, remove } = await tempDir()
     try {
