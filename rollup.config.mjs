@@ -141,6 +141,18 @@ const scriptTagOutput = {
   plugins: [terser({ format: { comments: false } })],
 }
 
+/**
+ * The script tag's S3 file, `resumable-upload.s3.min.js` (src/script/s3.ts: adds `ResumableUpload.s3`):
+ * a chunk loaded after the bundle (`implicitlyLoadedAfterOneOf`), so it takes from the bundle
+ * every module the bundle holds instead of rollup moving them to a chunk both would load.
+ */
+const scriptTagS3 = () => ({
+  name: 'script-tag-s3',
+  buildStart() {
+    this.emitFile({ type: 'chunk', id: 'src/script/s3.ts', name: 's3', implicitlyLoadedAfterOneOf: ['src/script-tag.ts'] })
+  },
+})
+
 /** In the script-tag build, `import('./x')` becomes `require('./x')` (see src/script/loader.ts). */
 const requireForImport = () => ({
   name: 'require-for-import',
@@ -157,7 +169,7 @@ const pruneSiblings = () => ({
 
 export default [
   {
-    input: { index: 'src/index.ts', node: 'src/node.ts', 'react/index': 'src/react/index.ts' },
+    input: { index: 'src/index.ts', node: 'src/node.ts', 'react/index': 'src/react/index.ts', s3: 'src/s3.ts' },
     external: (id) => runtimeDependencies.some((dep) => id === dep || id.startsWith(`${dep}/`)) || nodeBuiltins.includes(id),
     plugins: [typescript(typescriptOptions(true)), fullySpecifiedDeclarations(), pruneDist(['resumable-upload.'])],
     output: {
@@ -176,7 +188,8 @@ export default [
     input: 'src/script-tag.ts',
     // The entry sets the global itself; its chunk exports only what the sibling files import.
     preserveEntrySignatures: 'allow-extension',
-    plugins: [nodeResolve({ browser: true }), typescript(typescriptOptions(false)), requireForImport(), pruneSiblings()],
-    output: scriptTagOutput,
+    plugins: [nodeResolve({ browser: true }), typescript(typescriptOptions(false)), requireForImport(), scriptTagS3(), pruneSiblings()],
+    // p-retry, used by ./later and by the S3 file: one sibling of its own, named for it.
+    output: { ...scriptTagOutput, manualChunks: (id) => (/[\\/]node_modules[\\/](p-retry|is-network-error)[\\/]/.test(id) ? 'p-retry' : undefined) },
   },
 ]

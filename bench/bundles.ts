@@ -107,7 +107,8 @@ async function buildScriptTag(dir: string): Promise<BuiltBundle> {
   const out = join(dir, 'script-tag')
   const plugins = (Array.isArray(input.plugins) ? input.plugins : [])
     .filter(isPlugin)
-    .filter((plugin) => !plugin.name.startsWith('prune'))
+    // Nor the S3 file (resumable-upload.s3.min.js): a page loads it with its own script tag, never on demand.
+    .filter((plugin) => !plugin.name.startsWith('prune') && plugin.name !== 'script-tag-s3')
     .map((plugin) => (plugin.name === 'typescript' ? typescriptPlugin(out, join(ROOT, 'src'), true) : plugin))
   const bundle = await rollup({ ...input, plugins, onwarn: quiet })
   const { output: written } = await bundle.write({ ...output, dir: out, sourcemap: 'hidden' })

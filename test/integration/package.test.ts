@@ -117,7 +117,10 @@ describe('the packed tarball', () => {
       'dist/node.d.ts',
       'dist/react/index.js',
       'dist/react/index.d.ts',
+      'dist/s3.js',
+      'dist/s3.d.ts',
       'dist/resumable-upload.min.js',
+      'dist/resumable-upload.s3.min.js',
     ]) {
       expect(packedFiles).toContain(file)
     }
@@ -147,6 +150,8 @@ describe('the packed tarball', () => {
     const code = await Promise.all(['dist/resumable-upload.min.js', ...siblings].map(async (file) => readFile(join(unpacked, 'package', file), 'utf8')))
     const named = new Set(code.flatMap((text) => [...text.matchAll(/"\.\/(resumable-upload\.[^"]+)"/g)].map((match) => `dist/${match[1]}.js`)))
     named.delete('dist/resumable-upload.min.js')
+    // The S3 file is loaded by the page's own script tag, after the bundle (nothing names it).
+    named.add('dist/resumable-upload.s3.min.js')
     expect(siblings).toContain('dist/resumable-upload.tus.min.js')
     expect([...named].sort()).toEqual([...siblings].sort())
     siblings.forEach((file, index) => expect(code[index + 1]).toMatch(new RegExp(`^ResumableUpload\\._chunk\\("${file.slice(5, -3).replaceAll('.', '\\.')}"`)))
