@@ -7,6 +7,7 @@
 import type { HttpResponse, RequestBody, SendOptions, Transport, TransportRequest } from '../types'
 import { DEFAULT_RESPONSE_BODY_LIMIT } from './body-limit'
 import { collectToBlob, isAsyncIterable, ownedBytes } from './request-body'
+import { loadOnce } from '../utils'
 import { abortedError, networkError, onAbort } from './transport-errors'
 import type * as XhrResponse from './xhr-response'
 import type { XhrAnswer } from './xhr-response'
@@ -53,15 +54,8 @@ export function xhrTransport({ responseBodyLimit = DEFAULT_RESPONSE_BODY_LIMIT, 
   }
 }
 
-let reading: Promise<typeof XhrResponse> | undefined
-
 /** The module that reads answers; one that cannot load is a retryable `network` error, and the next request loads again. */
-function responseReader(): Promise<typeof XhrResponse> {
-  return (reading ??= import('./xhr-response').catch((cause: unknown) => {
-    reading = undefined
-    throw networkError(cause, 'The XHR response reader could not be loaded.')
-  }))
-}
+const responseReader: () => Promise<typeof XhrResponse> = loadOnce(() => import('./xhr-response'), 'the XHR response reader')
 
 async function xhrBody(body: RequestBody | null): Promise<Blob | Uint8Array<ArrayBuffer> | null> {
   return body instanceof Uint8Array ? ownedBytes(body) : isAsyncIterable(body) ? collectToBlob(body) : body
