@@ -8,6 +8,7 @@
  */
 import { UploadError } from '../errors'
 import type { AzurePlannedBlock } from './azure-types'
+import { partCount, partRange, partSizeFor, type PartLimits } from './part-plan'
 
 const MiB = 1024 * 1024
 
@@ -24,6 +25,18 @@ export const AZURE_MAX_SIZE = AZURE_MAX_BLOCKS * AZURE_MAX_BLOCK_SIZE
 export const AZURE_DEFAULT_BLOCK_SIZE = 8 * MiB
 
 const ID_PREFIX = 'ru-block-'
+
+const AZURE_LIMITS: PartLimits = {
+  option: 'azureBlob',
+  service: 'Azure',
+  parts: 'blocks',
+  min: 1,
+  max: AZURE_MAX_BLOCK_SIZE,
+  maxText: '4,000 MiB',
+  count: AZURE_MAX_BLOCKS,
+  countText: '50,000',
+  defaultSize: AZURE_DEFAULT_BLOCK_SIZE,
+}
 
 /**
  * Checks a user's `chunkSize` (the block size) before anything is sent: an integer from 1 byte to
@@ -51,31 +64,15 @@ export function checkAzureChunkSize(chunkSize: unknown): void {
  */
 export function azureBlockSize(size: number | undefined, chunkSize: number | undefined): number {
   checkAzureChunkSize(chunkSize)
-  if (size !== undefined && (!Number.isSafeInteger(size) || size < 0))
-    throw new RangeError(`resumable-upload: size must be a non-negative integer, got ${size}`)
-  if (size !== undefined && size > AZURE_MAX_SIZE) {
-    throw new UploadError('too-large', `the file (${size} bytes) is larger than 50,000 Azure blocks of 4,000 MiB can carry`, { retryable: false })
-  }
-  const needed = size === undefined ? 1 : Math.max(1, Math.ceil(size / AZURE_MAX_BLOCKS))
-  if (chunkSize === undefined) return Math.max(AZURE_DEFAULT_BLOCK_SIZE, Math.ceil(needed / MiB) * MiB)
-  if (chunkSize === Infinity) return size === undefined ? AZURE_MAX_BLOCK_SIZE : Math.min(AZURE_MAX_BLOCK_SIZE, Math.max(size, 1))
-  if (chunkSize < needed) {
-    throw new RangeError(
-      `resumable-upload: azureBlob \`chunkSize\` ${chunkSize} splits this ${size} byte file into more than 50,000 blocks; use at least ${needed}, or leave it unset`,
-    )
-  }
-  return chunkSize
+  return partSizeFor(AZURE_LIMITS, size, chunkSize)
 }
 
 /** The number of blocks of a `size` byte source at `blockSize` (one empty block for an empty source). */
-export function azureBlockCount(size: number, blockSize: number): number {
-  return Math.max(1, Math.ceil(size / blockSize))
-}
+export const azureBlockCount: (size: number, blockSize: number) => number = partCount
 
 /** Block `number` (1-based) of a `size` byte source at `blockSize`. */
 export function azureBlock(number: number, size: number, blockSize: number): AzurePlannedBlock {
-  const start = (number - 1) * blockSize
-  return { number, id: azureBlockId(number), start, end: Math.min(size, start + blockSize) }
+  return { ...partRange(number, size, blockSize), id: azureBlockId(number) }
 }
 
 /**

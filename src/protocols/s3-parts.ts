@@ -5,6 +5,7 @@
  * @module
  */
 import { UploadError } from '../errors'
+import { partCount, partRange, partSizeFor, type PartLimits } from './part-plan'
 import type { S3PlannedPart } from './s3-types'
 
 const MiB = 1024 * 1024
@@ -26,6 +27,18 @@ export const S3_MAX_SIZE = S3_MAX_PARTS * S3_MAX_PART_SIZE
  * get larger parts (see {@link s3PartSize}).
  */
 export const S3_DEFAULT_PART_SIZE = 8 * MiB
+
+const S3_LIMITS: PartLimits = {
+  option: 's3',
+  service: 'S3',
+  parts: 'parts',
+  min: S3_MIN_PART_SIZE,
+  max: S3_MAX_PART_SIZE,
+  maxText: '5 GiB',
+  count: S3_MAX_PARTS,
+  countText: '10,000',
+  defaultSize: S3_DEFAULT_PART_SIZE,
+}
 
 /**
  * Checks a user's `chunkSize` for S3 before anything is sent: an integer from 5 MiB to 5 GiB, or
@@ -60,32 +73,14 @@ export function checkS3ChunkSize(chunkSize: unknown): void {
  */
 export function s3PartSize(size: number | undefined, chunkSize: number | undefined): number {
   checkS3ChunkSize(chunkSize)
-  if (size !== undefined && (!Number.isSafeInteger(size) || size < 0))
-    throw new RangeError(`resumable-upload: size must be a non-negative integer, got ${size}`)
-  if (size !== undefined && size > S3_MAX_SIZE) {
-    throw new UploadError('too-large', `the file (${size} bytes) is larger than 10,000 S3 parts of 5 GiB can carry`, { retryable: false })
-  }
-  const needed = size === undefined ? S3_MIN_PART_SIZE : Math.max(S3_MIN_PART_SIZE, Math.ceil(size / S3_MAX_PARTS))
-  if (chunkSize === undefined) return Math.max(S3_DEFAULT_PART_SIZE, Math.ceil(needed / MiB) * MiB)
-  if (chunkSize === Infinity) return size === undefined ? S3_MAX_PART_SIZE : Math.min(S3_MAX_PART_SIZE, Math.max(size, S3_MIN_PART_SIZE))
-  if (chunkSize < needed) {
-    throw new RangeError(
-      `resumable-upload: s3 \`chunkSize\` ${chunkSize} splits this ${size} byte file into more than 10,000 parts; use at least ${needed}, or leave it unset`,
-    )
-  }
-  return chunkSize
+  return partSizeFor(S3_LIMITS, size, chunkSize)
 }
 
 /** The number of parts a source of `size` bytes takes at `partSize` (one empty part for an empty source). */
-export function s3PartCount(size: number, partSize: number): number {
-  return Math.max(1, Math.ceil(size / partSize))
-}
+export const s3PartCount: (size: number, partSize: number) => number = partCount
 
 /** The bytes of part `number` (1-based) of a source of `size` bytes at `partSize`. */
-export function s3PartRange(number: number, size: number, partSize: number): S3PlannedPart {
-  const start = (number - 1) * partSize
-  return { number, start, end: Math.min(size, start + partSize) }
-}
+export const s3PartRange: (number: number, size: number, partSize: number) => S3PlannedPart = partRange
 
 /**
  * Whether part `number` may be sent: S3 numbers parts 1 to 10,000. A stream that reaches part
