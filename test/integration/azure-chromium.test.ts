@@ -4,17 +4,16 @@
  * through the blob service properties), first with an expired SAS that the url function then
  * refreshes. The committed blob's SHA-256 equals the page's.
  */
-import { chromium, type Browser } from '@playwright/test'
+import type { Browser } from '@playwright/test'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build, type Rollup } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AzurePageResult } from './fixtures/azure-page'
 import { startAzurite, type Azurite } from '../support/azurite'
-import { findChromium } from '../support/chromium'
 import { tempDir } from '../support/files'
 import { startStaticServer, type StaticServer } from '../support/static-server'
+import { bundlePage, launchChromium } from '../support/vitest-browser'
 
 const MiB = 1024 * 1024
 const PAGE = fileURLToPath(new URL('./fixtures/azure-page.ts', import.meta.url))
@@ -26,22 +25,14 @@ let script: string
 let removeDir: () => Promise<void>
 
 beforeAll(async () => {
-  const built = (await build({
-    configFile: false,
-    logLevel: 'warn',
-    build: { lib: { entry: PAGE, formats: ['iife'], name: 'AzurePage' }, write: false, minify: false, reportCompressedSize: false },
-  })) as Rollup.RollupOutput[]
-  script = built[0]!.output[0].code
+  script = await bundlePage(PAGE, 'AzurePage')
   azurite = await startAzurite()
   const { dir, remove } = await tempDir('azure-page-')
   removeDir = remove
   await mkdir(dir, { recursive: true })
   await writeFile(join(dir, 'index.html'), '<!doctype html><title>azure</title>')
   site = await startStaticServer({ '/': dir })
-  browser = await chromium.launch({
-    executablePath: findChromium(),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  })
+  browser = await launchChromium()
 }, 120_000)
 
 afterAll(async () => {

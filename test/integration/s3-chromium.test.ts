@@ -7,14 +7,14 @@
  * and the protocol reads it as re-sign; with s3rver's own preflight it is a bare network error. The
  * protocol reads what the page saw, in Node.
  */
-import { chromium, type Browser, type Page } from '@playwright/test'
+import { type Browser, type Page } from '@playwright/test'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { s3, type S3PartRequest } from '../../src/protocols/s3'
-import { findChromium } from '../support/chromium'
 import { createS3Backend, type S3BackendOptions } from '../support/s3-backend'
 import { S3_ROUTES } from '../support/s3-backend-client'
 import { serveS3Backend, type S3BackendEndpoint } from '../support/s3-backend-http'
 import { startS3Server, type S3ServerOptions, type S3TestServer } from '../support/s3-server'
+import { launchChromium } from '../support/vitest-browser'
 
 const MiB = 1024 * 1024
 
@@ -22,10 +22,7 @@ let browser: Browser
 const running: { stop(): Promise<void> }[] = []
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: findChromium(),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  })
+  browser = await launchChromium()
 })
 
 afterAll(async () => {

@@ -5,16 +5,15 @@
  * test backend's JSON endpoint; three parts lose their connection. The stored object's SHA-256
  * equals the page's.
  */
-import { chromium, type Browser } from '@playwright/test'
+import { type Browser } from '@playwright/test'
 import { fileURLToPath } from 'node:url'
-import { build, type Rollup } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PageResult } from './fixtures/s3-runner-page'
-import { findChromium } from '../support/chromium'
 import { startCuttingProxy, type CuttingProxy } from '../support/cutting-proxy'
 import { createS3Backend, type S3TestBackend } from '../support/s3-backend'
 import { serveS3Backend, type S3BackendEndpoint } from '../support/s3-backend-http'
 import { startS3Server, type S3TestServer } from '../support/s3-server'
+import { bundlePage, launchChromium } from '../support/vitest-browser'
 
 const MiB = 1024 * 1024
 const PAGE = fileURLToPath(new URL('./fixtures/s3-runner-page.ts', import.meta.url))
@@ -27,20 +26,12 @@ let endpoint: S3BackendEndpoint
 let script: string
 
 beforeAll(async () => {
-  const built = (await build({
-    configFile: false,
-    logLevel: 'warn',
-    build: { lib: { entry: PAGE, formats: ['iife'], name: 'S3RunnerPage' }, write: false, minify: false, reportCompressedSize: false },
-  })) as Rollup.RollupOutput[]
-  script = built[0]!.output[0].code
+  script = await bundlePage(PAGE, 'S3RunnerPage')
   server = await startS3Server()
   proxy = await startCuttingProxy(server.endpoint)
   backend = createS3Backend(server, { publicEndpoint: proxy.url })
   endpoint = await serveS3Backend(backend)
-  browser = await chromium.launch({
-    executablePath: findChromium(),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  })
+  browser = await launchChromium()
 })
 
 afterAll(async () => {

@@ -6,15 +6,15 @@
  * `new ResumableUpload.Upload(file, { protocol: ResumableUpload.s3(callbacks) })`; the stored
  * object's SHA-256 equals the page's. Needs `npm run build` first.
  */
-import { chromium, type Browser } from '@playwright/test'
+import { type Browser } from '@playwright/test'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { findChromium } from '../support/chromium'
 import { S3_ROUTES } from '../support/s3-backend-client'
 import { createS3Backend, type S3TestBackend } from '../support/s3-backend'
 import { serveS3Backend, type S3BackendEndpoint } from '../support/s3-backend-http'
 import { startS3Server, type S3TestServer } from '../support/s3-server'
+import { launchChromium } from '../support/vitest-browser'
 
 const MiB = 1024 * 1024
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url))
@@ -28,10 +28,7 @@ beforeAll(async () => {
   server = await startS3Server()
   backend = createS3Backend(server)
   endpoint = await serveS3Backend(backend)
-  browser = await chromium.launch({
-    executablePath: findChromium(),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  })
+  browser = await launchChromium()
 })
 
 afterAll(async () => {

@@ -5,15 +5,14 @@
  * `Upload.restoreAll({ protocol: s3(...) })` resumes the same multipart upload through listParts.
  * The stored object's SHA-256 equals the page's.
  */
-import { chromium, type Browser } from '@playwright/test'
+import { type Browser } from '@playwright/test'
 import { fileURLToPath } from 'node:url'
-import { build, type Rollup } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RestoreResult } from './fixtures/s3-upload-page'
-import { findChromium } from '../support/chromium'
 import { createS3Backend, type S3TestBackend } from '../support/s3-backend'
 import { serveS3Backend, type S3BackendEndpoint } from '../support/s3-backend-http'
 import { startS3Server, type S3TestServer } from '../support/s3-server'
+import { bundlePage, launchChromium } from '../support/vitest-browser'
 
 const MiB = 1024 * 1024
 const PAGE = fileURLToPath(new URL('./fixtures/s3-upload-page.ts', import.meta.url))
@@ -29,19 +28,11 @@ let endpoint: S3BackendEndpoint
 let script: string
 
 beforeAll(async () => {
-  const built = (await build({
-    configFile: false,
-    logLevel: 'warn',
-    build: { lib: { entry: PAGE, formats: ['iife'], name: 'S3UploadPage' }, write: false, minify: false, reportCompressedSize: false },
-  })) as Rollup.RollupOutput[]
-  script = built[0]!.output[0].code
+  script = await bundlePage(PAGE, 'S3UploadPage')
   server = await startS3Server()
   backend = createS3Backend(server)
   endpoint = await serveS3Backend(backend)
-  browser = await chromium.launch({
-    executablePath: findChromium(),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  })
+  browser = await launchChromium()
 })
 
 afterAll(async () => {
