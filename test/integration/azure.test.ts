@@ -1,27 +1,17 @@
 /**
- * The Azure Block Blob protocol (src/protocols/azure.ts) and its run on the parts runner
- * (src/azure.ts) against a real Azurite 3.35.0 (test/support/azurite.ts): blocks PUT in parallel
- * by Node's fetch from the protocol's request descriptions, Get Block List read, Put Block List,
- * Azurite's real answer to an expired SAS, and runs through the Upload's node-http transport:
- * 24 MiB with 4 blocks in flight, a resume that sends only the blocks Get Block List lacks, an
- * expired SAS refreshed. Every committed blob is downloaded and its SHA-256 compared.
+ * The sans-I/O Azure Block Blob protocol (src/protocols/azure.ts) against a real Azurite 3.35.0
+ * (test/support/azurite.ts): blocks PUT in parallel by Node's fetch from the protocol's request
+ * descriptions, Get Block List read, Put Block List, CORS, and Azurite's real answer to an expired
+ * SAS. Runs through `new Upload` are in azure-upload.test.ts. Every committed blob is downloaded
+ * and its SHA-256 compared.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { azureBlob } from '../../src/azure'
-import { azureBlobProtocol, type AzureBlobRef, type AzureRequest } from '../../src/protocols/azure'
-import type { S3RecordState } from '../../src/protocols/s3-types'
-import { RequestSender } from '../../src/request-sender'
-import { bytesSource } from '../../src/sources/bytes'
-import { nodeHttpTransport } from '../../src/transports/node-http'
+import { azureBlobProtocol, type AzureRequest } from '../../src/protocols/azure'
 import type { HttpResponse } from '../../src/types'
-import { partSenderFor, type PartsEmit, type PartSender, type PartsRecordHooks, type PartsRun } from '../../src/upload/parts-runner'
 import { startAzurite, type Azurite } from '../support/azurite'
-import { startCuttingProxy } from '../support/cutting-proxy'
 import { randomData, type TestData } from '../support/files'
 
 const MiB = 1024 * 1024
-const FAST_RETRY = { retries: 3, minTimeout: 1, maxTimeout: 10, factor: 2, randomize: false }
-const sender = new RequestSender(nodeHttpTransport(), undefined, () => false, 30_000)
 
 let azurite: Azurite
 
@@ -131,158 +121,5 @@ describe('the protocol against Azurite, sent by fetch', () => {
     const denied = await send(fixed.putBlock(tampered, fixed.block(1, 10, 10)), new Uint8Array(new ArrayBuffer(10)))
     expect(denied.status).toBe(403)
     expect(refreshing.readResponse('block 1', denied, tampered, Date.now())).toMatchObject({ kind: 'error', error: { retryable: false } })
-  })
-})
-
-interface RunOptions {
-  url: string | (() => string | Promise<string>)
-  concurrency?: number
-  chunkSize?: number
-  record?: PartsRecordHooks
-  emit?: PartsEmit
-}
-
-/** A run through the Upload's node-http transport, counting blocks in flight and each block's PUTs. */
-function azureRun(data: TestData, options: RunOptions): { run: PartsRun; flight: { now: number; max: number }; puts: number[] } {
-  const flight = { now: 0, max: 0 }
-  const puts: number[] = []
-  const counted: PartSender = async (request, chunk, hooks) => {
-    puts.push(request.partNumber)
-    flight.max = Math.max(flight.max, ++flight.now)
-    try {
-      return await partSenderFor(sender)(request, chunk, hooks)
-    } finally {
-      flight.now--
-    }
-  }
-  const run = azureBlob({ url: options.url }).createRun({
-    source: bytesSource(data.bytes, { type: 'application/octet-stream' }),
-    send: counted,
-    concurrency: options.concurrency ?? 4,
-    chunkSize: options.chunkSize ?? 4 * MiB,
-    retry: FAST_RETRY,
-    maxRestarts: 1,
-    record: options.record,
-    emit: options.emit ?? (() => undefined),
-    signal: new AbortController().signal,
-  })
-  return { run, flight, puts }
-}
-
-function memoryRecord(initial?: unknown): PartsRecordHooks & { value: unknown } {
-  const record = {
-    value: initial,
-    load: () => record.value,
-    save: (state: S3RecordState) => void (record.value = JSON.parse(JSON.stringify(state)) as unknown),
-  }
-  return record
-}
-
-describe('azureBlob() runs on the parts runner against Azurite', () => {
-  it('uploads 24 MiB in 4 MiB blocks with 4 in flight: SHA-256 equal, the record holds the blob URL without its SAS', async () => {
-    const data = randomData(24 * MiB)
-    const record = memoryRecord()
-    const { run, flight, puts } = azureRun(data, { url: azurite.sasUrl('runner-24.bin'), record })
-    const result = await run.run()
-    expect(result.url).toBe(azurite.blobUrl('runner-24.bin'))
-    expect(flight.max).toBe(4)
-    expect(puts.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6])
-    await expectStored('runner-24.bin', data)
-    // Written at create (then cancelled on completion): never the SAS.
-    expect(JSON.stringify(record.value)).not.toContain('sig=')
-  })
-
-  it('goes through two connection cuts (a proxy in front of Azurite): each cut block is sent again, SHA-256 equal', async () => {
-    const proxy = await startCuttingProxy(new URL(azurite.accountUrl).origin)
-    try {
-      const data = randomData(24 * MiB + 5)
-      const name = 'runner-cuts.bin'
-      // A SAS signs the account, container and blob, not the host: the proxy's origin works as is.
-      const url = azurite.sasUrl(name).replace(new URL(azurite.accountUrl).origin, proxy.url.replace(/\/$/, ''))
-      const cuts = [proxy.cut(1 * MiB, 'PUT'), proxy.cut(3 * MiB, 'PUT')]
-      const { run, flight } = azureRun(data, { url })
-      await run.run()
-      expect(cuts.map((cut) => cut.hits)).toEqual([1, 1])
-      const blocks = proxy.requests.filter((request) => request.method === 'PUT' && request.url.includes('comp=block&'))
-      expect(blocks).toHaveLength(7 + 2)
-      expect(blocks.reduce((sum, request) => sum + request.bodyBytes, 0) - data.bytes.length).toBe(4 * MiB)
-      expect(flight.max).toBe(4)
-      await expectStored(name, data)
-    } finally {
-      await proxy.close()
-    }
-  })
-
-  it('resumes from the record through Get Block List: sends only the blocks Azurite lacks', async () => {
-    const data = randomData(20 * MiB + 7)
-    const name = 'runner-resume.bin'
-    const protocol = azureBlobProtocol({ url: azurite.sasUrl(name) })
-    const ref: AzureBlobRef = protocol.readUrl(protocol.options.url)
-    // An earlier run stored blocks 1, 2 and 4 of 6 (4 MiB each) and recorded only block 1.
-    for (const number of [1, 2, 4])
-      expect((await send(protocol.putBlock(ref, protocol.block(number, data.bytes.length, 4 * MiB)), data.bytes)).status).toBe(201)
-    const record = memoryRecord({ blobUrl: ref.blobUrl, blockSize: 4 * MiB, blocks: [1] })
-    let urlCalls = 0
-    const { run, puts } = azureRun(data, { url: () => (urlCalls++, azurite.sasUrl(name)), record })
-    await run.run()
-    expect(puts.sort((a, b) => a - b)).toEqual([3, 5, 6])
-    expect(urlCalls).toBe(1)
-    await expectStored(name, data)
-  })
-
-  it('pauses after 2 of 6 blocks and goes on with run() again: Get Block List, only the missing blocks, SHA-256 equal', async () => {
-    const data = randomData(24 * MiB)
-    const name = 'runner-pause.bin'
-    const pause = new AbortController()
-    let chunks = 0
-    const emit: PartsEmit = (event) => {
-      if (event === 'chunk' && ++chunks === 2) pause.abort()
-    }
-    const { run, puts } = azureRun(data, { url: azurite.sasUrl(name), concurrency: 1, emit })
-    await expect(run.run(pause.signal)).rejects.toMatchObject({ code: 'aborted' })
-    // The pause comes inside block 2's chunk event: block 3 is not started (or is cut, and Azure keeps no part of a block).
-    expect(puts.slice(0, 2)).toEqual([1, 2])
-    expect(puts.length).toBeLessThanOrEqual(3)
-    puts.length = 0
-    await run.run(new AbortController().signal)
-    expect(puts).toEqual([3, 4, 5, 6])
-    await expectStored(name, data)
-  })
-
-  it('uploads an empty file as one empty block (Azurite takes a 0-byte Put Block) and commits an empty blob', async () => {
-    const data = randomData(0)
-    const { run, puts } = azureRun(data, { url: azurite.sasUrl('runner-empty.bin') })
-    await run.run()
-    expect(puts).toEqual([1])
-    await expectStored('runner-empty.bin', data)
-  })
-
-  it('refreshes an expired SAS through the url function and completes', async () => {
-    const data = randomData(9 * MiB)
-    const name = 'runner-refresh.bin'
-    const urls = [azurite.sasUrl(name, new Date(Date.now() - 60_000))]
-    let urlCalls = 0
-    const { run, puts } = azureRun(data, { url: () => urls[urlCalls++] ?? azurite.sasUrl(name), concurrency: 3 })
-    await run.run()
-    // The first SAS was expired: each of the 3 blocks got a 403, one fresh SAS was fetched for all.
-    expect(urlCalls).toBe(2)
-    expect(puts.sort((a, b) => a - b)).toEqual([1, 1, 2, 2, 3, 3])
-    await expectStored(name, data)
-  })
-
-  it('fails with a typed error saying the token expired when url is a fixed SAS URL', async () => {
-    const data = randomData(MiB)
-    const { run } = azureRun(data, { url: azurite.sasUrl('runner-expired.bin', new Date(Date.now() - 60_000)) })
-    await expect(run.run()).rejects.toMatchObject({ code: 'http-status', status: 403, retryable: false, message: expect.stringContaining('SAS token expired') })
-  })
-
-  it('refuses a refreshed URL naming another blob (location-refused), and a url function that throws keeps its cause', async () => {
-    const data = randomData(MiB)
-    const urls = [azurite.sasUrl('a.bin', new Date(Date.now() - 60_000)), azurite.sasUrl('other.bin')]
-    let calls = 0
-    await expect(azureRun(data, { url: () => urls[calls++]! }).run.run()).rejects.toMatchObject({ code: 'location-refused' })
-    const cause = new Error('backend down')
-    const failing = azureRun(data, { url: () => Promise.reject(cause) })
-    await expect(failing.run.run()).rejects.toMatchObject({ code: 'network', cause })
   })
 })
