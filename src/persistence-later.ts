@@ -12,15 +12,21 @@ import type { Protocol, UploadLimits, UploadRecord } from './types'
 
 const OFFSET_WRITE_INTERVAL = 1000
 
-/** Records the upload URL (see `UploadPersistence.saveUrl`). */
+/**
+ * Records the upload URL (see `UploadPersistence.saveUrl`); with `parts`, also a parts protocol's
+ * state and the bytes its completed parts hold, written at once the first time and then at most
+ * once per second, as offsets are.
+ */
 export function saveUrl(
   state: PersistenceState,
   url: string,
   protocol: Pick<Protocol, 'name' | 'version'>,
   size: number | undefined,
   limits: UploadLimits,
+  parts?: { state: string; offset: number },
 ): void {
   const now = Date.now()
+  const again = state.record?.url === url
   state.record = {
     key: state.key as string,
     url,
@@ -28,13 +34,14 @@ export function saveUrl(
     protocolVersion: protocol.version,
     endpoint: state.settings.endpoint ?? url,
     size,
-    offset: 0,
-    createdAt: state.record?.url === url ? state.record.createdAt : now,
+    offset: parts?.offset ?? 0,
+    createdAt: again ? (state.record as UploadRecord).createdAt : now,
     updatedAt: now,
     metadata: state.settings.metadata,
     ...expiry(limits),
+    ...(parts && { state: parts.state }),
   }
-  write(state)
+  if (!parts || !again || now - state.lastWrite >= OFFSET_WRITE_INTERVAL) write(state)
 }
 
 /** Records progress, writing at most once per second (see `UploadPersistence.saveOffset`). */

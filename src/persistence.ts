@@ -66,9 +66,20 @@ export class UploadPersistence {
     return undefined
   }
 
-  /** Records the upload URL as soon as it is known. */
-  saveUrl(url: string, protocol: Pick<Protocol, 'name' | 'version'>, size: number | undefined, limits: UploadLimits): void {
-    void this.#write((later) => later.saveUrl(this.#state, url, protocol, size, limits))
+  /**
+   * Records the upload URL as soon as it is known. A parts protocol (S3, Azure) passes `parts`:
+   * its state (JSON text, kept in the record's `state`) and the bytes its completed parts hold
+   * (the record's `offset`), all in one record write. It calls this again as parts complete:
+   * the first call writes at once, later ones for the same URL at most once per second.
+   */
+  saveUrl(
+    url: string,
+    protocol: Pick<Protocol, 'name' | 'version'>,
+    size: number | undefined,
+    limits: UploadLimits,
+    parts?: { state: string; offset: number },
+  ): void {
+    void this.#write((later) => later.saveUrl(this.#state, url, protocol, size, limits, parts))
   }
 
   /**

@@ -25,13 +25,18 @@ export interface UploadRecord {
   updatedAt: number
   /** When the server forgets the upload, ms since the epoch, when known. */
   expiresAt?: number
-  /** User metadata. */
   /**
    * True when the upload completed while another tab waited for it: that tab then finds the
    * finished upload (HEAD) instead of sending the file again, and removes the record.
    */
   complete?: boolean
+  /** User metadata. */
   metadata: Record<string, string>
+  /**
+   * A parts protocol's own state (S3 multipart, Azure block blobs: upload id, part size, parts
+   * completed), JSON text, opaque to the core. Absent for IETF and tus.
+   */
+  state?: string
   /**
    * The source itself when persistBlob is on; only stores that can keep Blobs (IndexedDB, memory)
    * keep it.

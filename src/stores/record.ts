@@ -12,7 +12,7 @@ import type { UploadRecord } from '../types'
  * an absolute http(s) URL; `offset` and `size` (when present) are non-negative safe integers with
  * `offset <= size`; `createdAt`, `updatedAt` and `expiresAt` (when present) are finite numbers;
  * `metadata` is a plain object of string values; `blob`, when present, is a Blob; `complete`,
- * when present, is a boolean.
+ * when present, is a boolean; `state` (a parts protocol's state), when present, is a string.
  *
  * The result is a fresh object holding only those fields (unknown fields are dropped, so nothing
  * else — credentials, headers — can ride along), with a fresh `metadata` object. A Blob is
@@ -21,7 +21,7 @@ import type { UploadRecord } from '../types'
  */
 export function parseRecord(value: unknown): UploadRecord | undefined {
   if (!isPlainObject(value)) return undefined
-  const { key, url, protocol, protocolVersion, endpoint, size, offset, createdAt, updatedAt, expiresAt, metadata, blob, complete } = value
+  const { key, url, protocol, protocolVersion, endpoint, size, offset, createdAt, updatedAt, expiresAt, metadata, blob, complete, state } = value
   const valid =
     typeof key === 'string' &&
     key !== '' &&
@@ -34,7 +34,8 @@ export function parseRecord(value: unknown): UploadRecord | undefined {
     isPlainObject(metadata) &&
     Object.values(metadata).every((item) => typeof item === 'string') &&
     (blob === undefined || (typeof Blob !== 'undefined' && blob instanceof Blob)) &&
-    (complete === undefined || typeof complete === 'boolean')
+    (complete === undefined || typeof complete === 'boolean') &&
+    (state === undefined || typeof state === 'string')
   if (!valid) return undefined
   return {
     ...{ key, url, protocol, protocolVersion, endpoint, size, offset, createdAt, updatedAt },
@@ -43,6 +44,7 @@ export function parseRecord(value: unknown): UploadRecord | undefined {
     ...(expiresAt === undefined ? {} : { expiresAt }),
     ...(blob === undefined ? {} : { blob }),
     ...(complete ? { complete } : {}),
+    ...(state === undefined ? {} : { state }),
   } as UploadRecord
 }
 

@@ -117,6 +117,43 @@ describe('UploadPersistence', () => {
     await lock?.release()
   })
 
+  it('a parts upload: url, state and offset in one write, at once the first time, then at most once a second', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_700_000_000_000 })
+    const { store, log } = loggedStore()
+    const { persistence } = await opened(store, { removeOnSuccess: false })
+    const s3 = { name: 's3', version: '1' } as Protocol
+    const PARTS_URL = 'https://multipart.invalid/u-1'
+    persistence.saveUrl(PARTS_URL, s3, 1000, {}, { state: '{"parts":[]}', offset: 0 })
+    await vi.dynamicImportSettled()
+    vi.advanceTimersByTime(400)
+    persistence.saveUrl(PARTS_URL, s3, 1000, {}, { state: '{"parts":[1]}', offset: 300 })
+    vi.advanceTimersByTime(700)
+    persistence.saveUrl(PARTS_URL, s3, 1000, {}, { state: '{"parts":[1,2]}', offset: 600 })
+    vi.advanceTimersByTime(100)
+    persistence.saveUrl(PARTS_URL, s3, 1000, {}, { state: '{"parts":[1,2,3]}', offset: 900 })
+    await persistence.close()
+    expect(log).toEqual(['put 0', 'put 600'])
+    expect(await store.get('key-1')).toEqual({
+      ...{ key: 'key-1', url: PARTS_URL, protocol: 's3', protocolVersion: '1', endpoint: ENDPOINT, size: 1000, offset: 600 },
+      ...{ createdAt: 1_700_000_000_000, updatedAt: 1_700_000_001_100, metadata: {}, state: '{"parts":[1,2]}' },
+    })
+  })
+
+  it('a parts upload that resumes a stored record writes its first state at once', async () => {
+    const { store, log } = loggedStore()
+    const s3 = { name: 's3', version: '1' } as Protocol
+    const PARTS_URL = 'https://multipart.invalid/u-1'
+    const stored = { key: 'key-1', url: PARTS_URL, protocol: 's3', protocolVersion: '1', endpoint: ENDPOINT, size: 1000, offset: 300 }
+    await store.put({ ...stored, createdAt: 1, updatedAt: 1, metadata: {}, state: '{"parts":[1]}' })
+    const { UploadPersistence } = await import('../../src/persistence')
+    const persistence = new UploadPersistence(settings(store), () => undefined)
+    expect(await persistence.open(source, source, s3, () => true, new AbortController().signal)).toMatchObject({ state: '{"parts":[1]}', offset: 300 })
+    persistence.saveUrl(PARTS_URL, s3, 1000, {}, { state: '{"parts":[1,2]}', offset: 600 })
+    await persistence.close()
+    expect(log).toEqual(['put 300', 'put 600'])
+    expect(await store.get('key-1')).toMatchObject({ ...stored, offset: 600, createdAt: 1, state: '{"parts":[1,2]}' })
+  })
+
   it('loads no writes module and writes nothing for a source without a key', async () => {
     const { store, log } = loggedStore()
     const { persistence } = await opened(store, { fingerprint: () => undefined })

@@ -55,6 +55,15 @@ describe('parseRecord', () => {
     expect(Object.keys(parseRecord({ ...valid, complete: false }) ?? {})).not.toContain('complete')
   })
 
+  it("keeps a parts protocol's state text as it is, and only a string", () => {
+    const state = JSON.stringify({ uploadId: 'u-1', partSize: 5_242_880, parts: [[1, '"etag-1"']] })
+    expect(parseRecord({ ...valid, state })).toEqual({ ...valid, state })
+    expect(parseRecord({ ...valid, state: '' })).toEqual({ ...valid, state: '' })
+    expect(parseRecord(JSON.parse(JSON.stringify({ ...valid, state })))?.state).toBe(state)
+    expect(Object.keys(parseRecord(valid) ?? {})).not.toContain('state')
+    for (const wrong of [null, 42, { uploadId: 'u-1' }, ['a']]) expect(parseRecord({ ...valid, state: wrong })).toBeUndefined()
+  })
+
   it('drops unknown fields, so credentials or headers never ride along', () => {
     const parsed = parseRecord({ ...valid, headers: { authorization: 'Bearer x' }, token: 't' })
     expect(parsed).toEqual(valid)

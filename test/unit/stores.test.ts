@@ -100,6 +100,18 @@ describe.each(stores)('the %s store', (_name, makeStore) => {
     expect(JSON.stringify(await store.list())).not.toContain('secret')
   })
 
+  it("round-trips a parts protocol's state text, in get and list, and replaces it on put", async () => {
+    const store = makeStore()
+    const state = JSON.stringify({ uploadId: 'u-1', key: 'a/ü "b"', parts: [[1, '"etag"']] })
+    await store.put(record('ru1:parts', { url: 'https://multipart.invalid/u-1', offset: 600, state }))
+    expect(await store.get('ru1:parts')).toEqual(record('ru1:parts', { url: 'https://multipart.invalid/u-1', offset: 600, state }))
+    expect((await store.list())[0]?.state).toBe(state)
+    await store.put(record('ru1:parts', { state: '{}' }))
+    expect((await store.get('ru1:parts'))?.state).toBe('{}')
+    await store.put(record('ru1:parts'))
+    expect(await store.get('ru1:parts')).not.toHaveProperty('state')
+  })
+
   it('takes keys of any characters', async () => {
     const store = makeStore()
     const keys = ['../../etc/passwd', 'a/b\\c:d', 'ünïcode 🗂', ' ', 'x'.repeat(2000)]
