@@ -1,7 +1,9 @@
 /**
  * The parts runner's calls into the app's callbacks and its retries: each callback's failure
  * becomes a typed UploadError (the protocol's `callbackError`), retried with p-retry while it is
- * retryable; a `NoSuchUpload` a backend reports is "gone", never retried.
+ * retryable; a `NoSuchUpload` a backend reports is "gone", never retried. A failure that carries
+ * a `Retry-After` (a part answered 503 SlowDown or 429) waits that long before p-retry's backoff,
+ * capped as the Upload caps it (`maxRetryAfter`, rules.ts).
  * @module
  */
 import pRetry from 'p-retry'
@@ -9,6 +11,8 @@ import { UploadError } from '../errors'
 import type { RetryOptions, UploadEvents } from '../options'
 import type { S3Protocol } from '../protocols/s3'
 import type { S3Callbacks } from '../protocols/s3-types'
+import { retryAfterDelay } from './rules'
+import { SETTINGS } from './settings'
 
 /** Whether `error` says S3 forgot the upload: `upload-gone`, or a backend error whose code is `NoSuchUpload`. */
 export function isGone(error: unknown): boolean {
@@ -55,11 +59,13 @@ export interface RetrySettings {
   final?: WeakSet<object>
   /** Resolves once the network is back; undefined when online (the Upload's environment). Default: always online. */
   offline?: (signal: AbortSignal) => Promise<void> | undefined
+  /** The longest `Retry-After` honoured, seconds (the `maxRetryAfter` option). Default: 300. */
+  maxRetryAfter?: number | undefined
 }
 
 /**
- * `attempt` until it resolves, retrying a retryable UploadError with p-retry's backoff; never a
- * gone one, and never after `signal` fired.
+ * `attempt` until it resolves, retrying a retryable UploadError with p-retry's backoff (after the
+ * failure's `Retry-After`, capped by `maxRetryAfter`); never a gone one, and never after `signal` fired.
  * @throws the last error, as an UploadError (`aborted` once `signal` fired)
  */
 export async function withRetry<T>(attempt: () => Promise<T>, settings: RetrySettings): Promise<T> {
@@ -81,10 +87,28 @@ export async function withRetry<T>(attempt: () => Promise<T>, settings: RetrySet
         if (offline !== undefined) {
           await offline
           backOnline = true
-        } else if (retriesLeft > 0) settings.onRetry({ attempt: attemptNumber, retriesLeft, error: error as UploadError })
+        } else if (retriesLeft > 0) {
+          settings.onRetry({ attempt: attemptNumber, retriesLeft, error: error as UploadError })
+          const wait = retryAfterDelay((error as UploadError).retryAfter ?? 0, settings.maxRetryAfter ?? SETTINGS.maxRetryAfter)
+          if (wait > 0) await delay(wait, signal)
+        }
       },
     })
   } catch (error) {
     throw asUploadError(error, signal)
   }
+}
+
+/** Resolves after `ms`, or at once when `signal` fires (p-retry then stops with its reason). */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+    if (signal.aborted) done()
+  })
 }

@@ -1,7 +1,8 @@
 /**
  * One part of a parts upload, sent until S3 stores it: signed afresh on every attempt, re-signed
  * at once after an expired signature (at most `maxReSigns` times), retried on its own with
- * p-retry's backoff after a retryable failure. Its progress and retries go to the runner.
+ * p-retry's backoff after a retryable failure (after the answer's `Retry-After` first, capped by
+ * `maxRetryAfter`). Its progress and retries go to the runner.
  * @module
  */
 import type { RetryOptions, UploadEvents } from '../options'
@@ -23,6 +24,8 @@ export interface PartContext {
   send: PartSender
   /** p-retry options for each part. */
   retry: RetryOptions
+  /** The longest `Retry-After` honoured, seconds (the `maxRetryAfter` option). Default: 300. */
+  maxRetryAfter?: number | undefined
   /** Re-signs of one part after expired signatures before it fails. */
   maxReSigns: number
   /** The round's signal: pause, abort, or the round ended. */
@@ -58,7 +61,7 @@ export async function sendPart(ctx: PartContext, part: S3PlannedPart): Promise<s
         throw result.error
       }
     },
-    { retry: ctx.retry, signal: ctx.signal, final, onRetry: ctx.onRetry, offline: ctx.offline },
+    { retry: ctx.retry, signal: ctx.signal, final, onRetry: ctx.onRetry, offline: ctx.offline, maxRetryAfter: ctx.maxRetryAfter },
   )
 }
 

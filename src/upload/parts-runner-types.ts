@@ -52,6 +52,11 @@ export interface PartsRunnerInput {
   metadata?: Readonly<Record<string, string>>
   /** p-retry options, for each part and for each callback (create, list, complete). */
   retry: RetryOptions
+  /**
+   * The longest `Retry-After` honoured before a retry, in seconds (the Upload's `maxRetryAfter`):
+   * a part answered 503 `SlowDown` or 429 with one waits that long, then p-retry's backoff. Default: 300.
+   */
+  maxRetryAfter?: number
   /** Fresh uploads after S3 forgot one (`NoSuchUpload`) before failing with `upload-gone`. */
   maxRestarts: number
   /** Re-signs of one part after an expired signature before it fails. Default: 3. */

@@ -167,7 +167,7 @@ export class PartsRunner {
 
   /** The runner's side of a round over `start`. */
   private roundIO(start: RoundStart, size: number | undefined): RoundIO {
-    const { protocol, source, send, retry, maxReSigns, emit } = this.input
+    const { protocol, source, send, retry, maxRetryAfter, maxReSigns, emit } = this.input
     return {
       signal: this.signal,
       context: (stop, sent) => ({
@@ -176,6 +176,7 @@ export class PartsRunner {
         upload: start.upload,
         send,
         retry,
+        maxRetryAfter,
         maxReSigns: maxReSigns ?? DEFAULT_MAX_RESIGNS,
         signal: stop,
         now: this.now,
@@ -237,8 +238,8 @@ export class PartsRunner {
   }
 
   private retrying(): RetrySettings {
-    const { retry, offline, emit } = this.input
-    return { retry, signal: this.signal, offline, onRetry: (event: UploadEvents['retry']) => emit('retry', event) }
+    const { retry, maxRetryAfter, offline, emit } = this.input
+    return { retry, maxRetryAfter, signal: this.signal, offline, onRetry: (event: UploadEvents['retry']) => emit('retry', event) }
   }
 
   private enter(state: UploadState): void {

@@ -104,6 +104,7 @@ async function runParts(protocol: PartsProtocol, host: PartsHost, entry: RunEntr
       chunkSize: upload.options.chunkSize,
       metadata: settings.metadata,
       retry: settings.retry,
+      maxRetryAfter: settings.maxRetryAfter,
       maxRestarts: settings.restartOnGone ? settings.maxRestarts : 0,
       record: { load: () => stateOfRecordUrl(record?.url), save: (state) => persistence.saveUrl(recordUrl(state), protocol, source.size, {}) },
       emit: (name, event) => {

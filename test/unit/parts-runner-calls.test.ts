@@ -1,0 +1,172 @@
+/**
+ * The parts runner's retries and callback calls (parts-runner-calls.ts, parts-runner-part.ts)
+ * against an in-memory bucket, with a clock and timers the test controls (vi fake timers): a part
+ * answered 503 SlowDown or 429 with `Retry-After` (seconds or an HTTP date) waits that long, capped
+ * by `maxRetryAfter`, before p-retry's backoff; pause during the wait stops at once. Every upload
+ * that completes is checked against the source (length and SHA-256 of the assembled object).
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { UploadError } from '../../src/errors'
+import type { UploadEvents } from '../../src/options'
+import { s3, type S3Callbacks } from '../../src/protocols/s3'
+import { bytesSource } from '../../src/sources/bytes'
+import type { HttpResponse } from '../../src/types'
+import { PartsRunner, type PartSender } from '../../src/upload/parts-runner'
+import { randomData, sha256 } from '../support/files'
+
+const MiB = 1024 * 1024
+const BUCKET = 'https://bucket.example'
+/** Backoff of 1 ms: any longer wait is the Retry-After's. */
+const FAST_RETRY = { retries: 3, minTimeout: 1, maxTimeout: 1, factor: 1, randomize: false }
+
+/** An answer the bucket gives instead of storing a part. */
+type Refusal = { status: number; code: string; retryAfter?: string }
+
+/**
+ * A bucket in memory: the five callbacks, and a part sender that answers the `refusals` first (one
+ * per part request, in order), then stores parts. `sends` holds each part request's fake time.
+ */
+function memoryBucket(refusals: Refusal[]) {
+  const parts = new Map<number, Uint8Array>()
+  const sends: { part: number; at: number }[] = []
+  let object: Uint8Array | undefined
+  const callbacks: S3Callbacks = {
+    createMultipartUpload: () => ({ uploadId: 'u1', key: 'k1' }),
+    signPart: (_file, { partNumber }) => ({ url: `${BUCKET}/k1?partNumber=${partNumber}&uploadId=u1` }),
+    listParts: () => [],
+    completeMultipartUpload: (_file, { parts: done }) => {
+      object = new Uint8Array(done.reduce((sum, part) => sum + (parts.get(part.PartNumber)?.length ?? 0), 0))
+      let at = 0
+      for (const part of done) {
+        object.set(parts.get(part.PartNumber)!, at)
+        at += parts.get(part.PartNumber)!.length
+      }
+      return { location: `${BUCKET}/k1` }
+    },
+    abortMultipartUpload: () => undefined,
+  }
+  const send: PartSender = async (request, chunk, hooks) => {
+    hooks.signal.throwIfAborted()
+    sends.push({ part: request.partNumber, at: Date.now() })
+    const refusal = refusals.shift()
+    if (refusal !== undefined) {
+      const headers: Record<string, string> = refusal.retryAfter === undefined ? {} : { 'retry-after': refusal.retryAfter }
+      return { status: refusal.status, headers, body: `<Error><Code>${refusal.code}</Code><Message>slow down</Message></Error>` } satisfies HttpResponse
+    }
+    parts.set(request.partNumber, new Uint8Array(chunk.body as Uint8Array))
+    return { status: 200, headers: { etag: `"${request.partNumber}"` }, body: '' }
+  }
+  return { callbacks, send, sends, stored: () => object }
+}
+
+function runner(bucket: ReturnType<typeof memoryBucket>, bytes: Uint8Array, options: { maxRetryAfter?: number; signal?: AbortSignal } = {}) {
+  const retries: UploadEvents['retry'][] = []
+  const run = new PartsRunner({
+    source: bytesSource(bytes, { name: 'slow.bin' }),
+    protocol: s3(bucket.callbacks),
+    send: bucket.send,
+    concurrency: 1,
+    chunkSize: 5 * MiB,
+    retry: FAST_RETRY,
+    ...(options.maxRetryAfter === undefined ? {} : { maxRetryAfter: options.maxRetryAfter }),
+    maxRestarts: 0,
+    emit: (name, event) => {
+      if (name === 'retry') retries.push(event as UploadEvents['retry'])
+    },
+    signal: options.signal ?? new AbortController().signal,
+  })
+  return { run, retries }
+}
+
+/** Lets the run go on until the fake clock reaches `ms` from the start, firing timers on the way. */
+async function advanceTo(start: number, ms: number): Promise<void> {
+  await vi.advanceTimersByTimeAsync(start + ms - Date.now())
+}
+
+describe('Retry-After on part retries', () => {
+  const START = Date.UTC(2026, 11, 1, 6, 0, 0)
+  beforeEach(() => vi.useFakeTimers({ now: START }))
+  afterEach(() => vi.useRealTimers())
+
+  it('503 SlowDown with Retry-After: 120 waits 120 s, then the backoff, then stores the part; SHA-256 equal', async () => {
+    const data = randomData(6 * MiB)
+    const bucket = memoryBucket([{ status: 503, code: 'SlowDown', retryAfter: '120' }])
+    const { run, retries } = runner(bucket, data.bytes)
+    const done = run.run()
+    await advanceTo(START, 119_999)
+    expect(bucket.sends.map((send) => send.part)).toEqual([1]) // still waiting
+    await advanceTo(START, 120_001) // + 1 ms of backoff
+    const result = await done
+    expect(bucket.sends).toEqual([
+      { part: 1, at: START },
+      { part: 1, at: START + 120_001 },
+      { part: 2, at: START + 120_001 },
+    ])
+    expect(retries.map((event) => [event.error.code, event.error.status, event.error.retryAfter])).toEqual([['http-status', 503, 120]])
+    expect(result.url).toBe(`${BUCKET}/k1`)
+    const stored = bucket.stored()!
+    expect([stored.length, sha256(stored)]).toEqual([data.bytes.length, data.sha256])
+  })
+
+  it('429 with an HTTP-date Retry-After waits until that date', async () => {
+    const data = randomData(1 * MiB)
+    const bucket = memoryBucket([{ status: 429, code: 'TooManyRequests', retryAfter: new Date(START + 30_000).toUTCString() }])
+    const done = runner(bucket, data.bytes).run.run()
+    await advanceTo(START, 29_999)
+    expect(bucket.sends).toHaveLength(1)
+    await advanceTo(START, 30_001)
+    await done
+    expect(bucket.sends.map((send) => send.at - START)).toEqual([0, 30_001])
+    expect(sha256(bucket.stored()!)).toBe(data.sha256)
+  })
+
+  it('a Retry-After beyond maxRetryAfter waits maxRetryAfter (default 300 s; here 10 s)', async () => {
+    const data = randomData(1 * MiB)
+    const capped = memoryBucket([{ status: 503, code: 'SlowDown', retryAfter: '2000000' }])
+    const cappedRun = runner(capped, data.bytes, { maxRetryAfter: 10 }).run.run()
+    await advanceTo(START, 10_001)
+    await cappedRun
+    expect(capped.sends.map((send) => send.at - START)).toEqual([0, 10_001])
+    expect(sha256(capped.stored()!)).toBe(data.sha256)
+
+    const restart = Date.now()
+    const byDefault = memoryBucket([{ status: 503, code: 'SlowDown', retryAfter: '2000000' }])
+    const defaultRun = runner(byDefault, data.bytes).run.run()
+    await advanceTo(restart, 299_999)
+    expect(byDefault.sends).toHaveLength(1)
+    await advanceTo(restart, 300_001)
+    await defaultRun
+    expect(byDefault.sends.map((send) => send.at - restart)).toEqual([0, 300_001])
+    expect(sha256(byDefault.stored()!)).toBe(data.sha256)
+  })
+
+  it('without Retry-After only the backoff applies; maxRetryAfter 0 ignores the field', async () => {
+    const data = randomData(1 * MiB)
+    const bucket = memoryBucket([
+      { status: 500, code: 'InternalError' },
+      { status: 503, code: 'SlowDown', retryAfter: '60' },
+    ])
+    const done = runner(bucket, data.bytes, { maxRetryAfter: 0 }).run.run()
+    await advanceTo(START, 2)
+    await done
+    expect(bucket.sends.map((send) => send.at - START)).toEqual([0, 1, 2])
+    expect(sha256(bucket.stored()!)).toBe(data.sha256)
+  })
+
+  it('a pause during the wait stops at once with aborted: no part is sent again', async () => {
+    const data = randomData(1 * MiB)
+    const bucket = memoryBucket([{ status: 503, code: 'SlowDown', retryAfter: '120' }])
+    const pause = new AbortController()
+    const done = runner(bucket, data.bytes, { signal: pause.signal })
+      .run.run()
+      .catch((error: unknown) => error)
+    await advanceTo(START, 5_000)
+    pause.abort()
+    const error = await done
+    expect(error).toBeInstanceOf(UploadError)
+    expect(error).toMatchObject({ code: 'aborted' })
+    expect(Date.now()).toBe(START + 5_000)
+    await vi.advanceTimersByTimeAsync(200_000)
+    expect(bucket.sends).toHaveLength(1)
+  })
+})
