@@ -1,29 +1,24 @@
 /**
- * The demo a newcomer runs first (`npm run demo`): two files to completion, one through a dropped
- * connection, then a reload that resumes an unfinished upload. Screenshots go to test-results/.
+ * The demo a newcomer runs first (`npm run demo`), started as that command starts it
+ * (demo/servers.ts: the page with its `/api/` backend, the IETF reference server, tus, s3rver,
+ * Azurite and the GCS emulator, free ports): two IETF files to completion, one through a dropped
+ * connection; a reload that resumes an unfinished upload; the React demo; and one upload through
+ * each other protocol of the page's selector, where the SHA-256 the page shows for the stored
+ * object (its server's) equals the file's. Screenshots go to test-results/.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { buildReactDemo } from '../../demo/build-react'
 import { randomData, tempDir, writeTestFile, type TestData } from '../support/files'
-import { startStaticServer, type StaticServer } from '../support/static-server'
 import type { Locator, Page } from '@playwright/test'
-import type { ReferenceServer } from '../server'
+import { storedDigest } from '../../demo/api'
+import { startDemo, type Demo } from '../../demo/servers'
 import { expect, test } from './fixtures'
 
 const MiB = 1024 * 1024
-let demo: StaticServer
-let reactDir: string
+let demo: Demo
 let work: { dir: string; remove: () => Promise<void> }
 const files: Array<{ name: string; data: TestData; path: string }> = []
 
-test.beforeAll(async ({ servers }) => {
-  reactDir = await mkdtemp(join(tmpdir(), 'resumable-upload-demo-react-'))
-  await buildReactDemo(reactDir)
-  demo = await startStaticServer({ '/': 'demo', '/dist/': 'dist', '/react/': reactDir })
-  // As `npm run demo` does: the upload server lets the demo's own origin in (CORS and control routes).
-  servers.uploads.allowCorsOrigin(demo.url)
+test.beforeAll(async () => {
+  demo = await startDemo()
   work = await tempDir()
   for (const [name, size] of [
     ['holiday.mov', 24 * MiB],
@@ -34,16 +29,17 @@ test.beforeAll(async ({ servers }) => {
   }
 })
 test.afterAll(async () => {
-  await demo.close()
-  await rm(reactDir, { recursive: true, force: true })
-  await work.remove()
+  await demo?.close()
+  await work?.remove()
 })
+test.beforeEach(() => demo.uploads.faults.clear())
 
 /**
  * Asks the server to cut the next append (the page's button), chooses both files, and waits for
  * both to complete; checks the cut happened once and the stored bytes. Returns the list items.
  */
-async function uploadTwoThroughACut(page: Page, uploads: ReferenceServer, screenshot: string): Promise<Locator> {
+async function uploadTwoThroughACut(page: Page, screenshot: string): Promise<Locator> {
+  const { uploads } = demo
   const since = Date.now()
   await page.click('#cut')
   // The click asked the server (over its control API) to cut the next append.
@@ -59,7 +55,7 @@ async function uploadTwoThroughACut(page: Page, uploads: ReferenceServer, screen
   // The dropped connection happened and was survived.
   const faults = (await fetch(`${uploads.url}/__control/faults`).then((r) => r.json())) as Array<{ hits: number }>
   expect(faults.map((fault) => fault.hits)).toEqual([1])
-  // Each file exactly once among the uploads this test made (the server lives for the whole worker).
+  // Each file exactly once among the uploads this test made (the server lives for the whole file).
   const stored = (await uploads.uploads()).filter((upload) => Date.parse(upload.createdAt) >= since)
   for (const file of files) {
     expect(stored.filter((upload) => upload.complete && upload.sha256 === file.data.sha256)).toHaveLength(1)
@@ -67,25 +63,36 @@ async function uploadTwoThroughACut(page: Page, uploads: ReferenceServer, screen
   return items
 }
 
-test('the demo uploads two files, one through a dropped connection', async ({ page, uploads }, testInfo) => {
-  await page.goto(`${demo.url}/?endpoint=${encodeURIComponent(uploads.endpoint)}`)
+/** Waits for an upload's item to show both SHA-256s and checks both are the file's. */
+async function expectSameDigest(item: Locator, data: TestData): Promise<void> {
+  await expect(item.locator('.verdict')).toHaveText('equal: nothing lost', { timeout: 60_000 })
+  await expect(item.locator('.sha-file')).toHaveText(data.sha256)
+  await expect(item.locator('.sha-stored')).toContainText(data.sha256)
+}
+
+test('the demo uploads two files, one through a dropped connection', async ({ page }, testInfo) => {
+  await page.goto(`${demo.url}/`)
   await page.selectOption('#chunk', String(MiB))
-  const items = await uploadTwoThroughACut(page, uploads, testInfo.outputPath('demo-complete.png'))
+  const items = await uploadTwoThroughACut(page, testInfo.outputPath('demo-complete.png'))
   await expect(items.first().locator('.via')).toContainText('creation response')
+  for (const [index, file] of files.entries()) await expectSameDigest(items.nth(index), file.data)
 })
 
-test('after a reload the demo resumes an unfinished upload by itself', async ({ page, uploads }, testInfo) => {
-  await page.goto(`${demo.url}/?endpoint=${encodeURIComponent(uploads.endpoint)}`)
+test('after a reload the demo resumes an unfinished upload by itself', async ({ page }, testInfo) => {
+  const { uploads } = demo
+  await page.goto(`${demo.url}/`)
   await page.selectOption('#chunk', String(MiB))
   // Hold the upload mid-way: the server stalls its third append (a fault added as that request
   // arrives applies to it) until the page goes away.
   let appends = 0
   const stalled = new Promise<void>((resolve) => {
-    uploads.events.on('request', (event) => {
+    const onRequest = (event: { kind: string }): void => {
       if (event.kind !== 'append' || ++appends !== 3) return
+      uploads.events.off('request', onRequest)
       uploads.faults.add({ type: 'stall', match: { kind: 'append' } })
       resolve()
-    })
+    }
+    uploads.events.on('request', onRequest)
   })
   const file = files[0]
   if (!file) throw new Error('no test file')
@@ -96,12 +103,40 @@ test('after a reload the demo resumes an unfinished upload by itself', async ({ 
   const item = page.locator('#list li').first()
   await expect(item.locator('.state')).toHaveText('complete', { timeout: 60_000 })
   await expect(item.locator('.via')).toContainText('stored record')
+  await expectSameDigest(item, file.data)
   await page.screenshot({ path: testInfo.outputPath('demo-restored.png'), fullPage: true })
   const stored = await uploads.uploads()
   expect(stored.filter((upload) => upload.complete && upload.sha256 === file.data.sha256).length).toBeGreaterThanOrEqual(1)
 })
 
-test('the React demo (useUploads) uploads two files, one through a dropped connection', async ({ page, uploads }, testInfo) => {
-  await page.goto(`${demo.url}/react/?endpoint=${encodeURIComponent(uploads.endpoint)}`)
-  await uploadTwoThroughACut(page, uploads, testInfo.outputPath('react-demo-complete.png'))
+test('the React demo (useUploads) uploads two files, one through a dropped connection', async ({ page }, testInfo) => {
+  await page.goto(`${demo.url}/react/?endpoint=${encodeURIComponent(demo.uploads.endpoint)}`)
+  await uploadTwoThroughACut(page, testInfo.outputPath('react-demo-complete.png'))
 })
+
+/** One upload per protocol of the selector that is not IETF: what to send and how to find what was stored. */
+const STORAGE = [
+  { protocol: 'tus', size: 3 * MiB + 5 },
+  { protocol: 's3', size: 11 * MiB + 5 },
+] as const
+
+for (const { protocol, size } of STORAGE) {
+  test(`the demo uploads a file with protocol ${protocol}; the stored object's SHA-256 is the file's`, async ({ page }, testInfo) => {
+    const data = randomData(size)
+    const path = await writeTestFile(work.dir, `${protocol}-demo.bin`, data)
+    await page.goto(`${demo.url}/`)
+    // The storage protocols' options are enabled once their script-tag files have loaded.
+    await expect(page.locator(`#protocol option[value="${protocol}"]`)).toBeEnabled()
+    await page.selectOption('#protocol', protocol)
+    await page.selectOption('#chunk', String(MiB))
+    await page.setInputFiles('#files', path)
+    const item = page.locator('#list li').first()
+    await expect(item.locator('.state')).toHaveText('complete', { timeout: 60_000 })
+    await expectSameDigest(item, data)
+    await expect(item.locator('.sha-stored')).toContainText(`(${(size / MiB).toFixed(1)} MiB)`)
+    await page.screenshot({ path: testInfo.outputPath(`demo-${protocol}.png`), fullPage: true })
+    // What the page showed is what its backend reads back from the server holding the object.
+    const ref = await item.getAttribute('data-ref')
+    expect(await storedDigest(demo, protocol, ref ?? '')).toEqual({ sha256: data.sha256, size })
+  })
+}

@@ -124,9 +124,12 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
       return { sha256: createHash('sha256').update(bytes).digest('hex'), length: bytes.length }
     },
     async close() {
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      await exited
+      // Azurite may have exited already: a Ctrl-C in a terminal reaches the whole process group.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve))
+        child.kill('SIGTERM')
+        await exited
+      }
       await rm(dir, { recursive: true, force: true })
     },
   }

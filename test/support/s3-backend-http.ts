@@ -40,7 +40,12 @@ export async function serveS3Backend(backend: S3TestBackend): Promise<S3BackendE
   }
 }
 
-async function route(backend: S3TestBackend, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * Answers one request to the endpoint's routes ({@link S3_ROUTES}, matched against `req.url`);
+ * rejects when the backend throws something other than an S3BackendError. Exported for servers
+ * that mount the routes themselves (demo/api.ts, under `/api`).
+ */
+export async function route(backend: S3TestBackend, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method === 'OPTIONS') return answer(res, 204, undefined)
   if (req.method === 'GET' && req.url === '/') {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })

@@ -4,7 +4,7 @@
  */
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 
@@ -29,13 +29,19 @@ export interface StaticServer {
 
 /**
  * Serves `mounts` (URL prefix -> directory), e.g. `{ '/': 'demo', '/dist/': 'dist' }`.
- * `index.html` answers for a directory path.
+ * `index.html` answers for a directory path. `handle`, when given, sees each request first and
+ * returns true for those it answers itself (the demo's `/api/` routes, on the page's origin).
  */
-export async function startStaticServer(mounts: Record<string, string>, port = 0): Promise<StaticServer> {
+export async function startStaticServer(
+  mounts: Record<string, string>,
+  port = 0,
+  handle?: (req: IncomingMessage, res: ServerResponse) => boolean,
+): Promise<StaticServer> {
   const entries = Object.entries(mounts)
     .map(([prefix, dir]) => [prefix, resolve(dir)] as const)
     .sort((a, b) => b[0].length - a[0].length)
   const server: Server = createServer((req, res) => {
+    if (handle?.(req, res)) return
     void serveFile(entries, req.url ?? '/').then(
       (file) => {
         if (!file) {
