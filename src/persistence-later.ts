@@ -1,13 +1,15 @@
 /**
  * What persistence does after the first byte, loaded by persistence.ts when first needed: writing
- * records (the URL is known only from the server's answer), and every warning — a store that
- * fails, a corrupt, foreign or expired record, a source without a fingerprint, no lock. A default
- * upload meets none of those before its first byte.
+ * records (the URL is known only from the server's answer), checking a stored record before it
+ * is resumed, and every warning — a store that fails, a corrupt, foreign or expired record, a
+ * source without a fingerprint, no lock. A default upload (a new file) meets none of those
+ * before its first byte.
  * @module
  */
-import type { MismatchReason, PersistenceState } from './persistence-types'
+import type { PersistenceState } from './persistence-types'
 import { lazyMemoryStore } from './stores/lazy-memory'
 import { StoreError } from './stores/errors'
+import { parseRecord } from './stores/record'
 import type { Protocol, UploadLimits, UploadRecord } from './types'
 
 const OFFSET_WRITE_INTERVAL = 1000
@@ -127,19 +129,53 @@ export async function corrupt(state: PersistenceState, cause?: unknown): Promise
   await remove(state)
 }
 
-const MISMATCHES: Record<MismatchReason, string> = {
-  expired: 'expired',
-  origin: 'its URL is on an origin that is not allowed',
-  userinfo: 'its URL carries a user name or password',
-  endpoint: 'other endpoint',
-  protocol: 'other protocol',
-  size: 'other size',
+/** What a stored record must match to be resumed here. */
+export interface Expected {
+  /** The Upload's endpoint. */
+  endpoint: string
+  /** The Upload's protocol. */
+  protocol: Pick<Protocol, 'name' | 'version'>
+  /** The source's size, when known. */
+  size: number | undefined
+  /** Whether the Upload may send to a URL. */
+  trusted: (url: string) => boolean
 }
 
-/** A stored record this upload may not resume: warned about and removed. */
-export async function ignore(state: PersistenceState, reason: MismatchReason): Promise<void> {
-  state.warn({ code: reason === 'expired' ? 'record-expired' : 'record-ignored', message: `a stored upload was not resumed: ${MISMATCHES[reason]}` })
-  await remove(state)
+/**
+ * The value the store holds for this source: the record to resume, or undefined when it is not
+ * a record (warned about as corrupt and removed) or one this upload may not resume (expired,
+ * untrusted, foreign: warned about and removed).
+ */
+export async function adopt(state: PersistenceState, value: unknown, expected: Expected): Promise<UploadRecord | undefined> {
+  const record = parseRecord(value)
+  const reason = record && mismatch(record, expected)
+  if (!record) await corrupt(state)
+  else if (reason) {
+    state.warn({ code: reason === 'expired' ? 'record-expired' : 'record-ignored', message: `a stored upload was not resumed: ${reason}` })
+    await remove(state)
+  } else return (state.record = record)
+  return undefined
+}
+
+/** Why a stored record cannot be resumed here, in words, or undefined when it can. */
+function mismatch(record: UploadRecord, expected: Expected): string | undefined {
+  if (record.expiresAt !== undefined && record.expiresAt <= Date.now()) return 'expired'
+  if (!expected.trusted(record.url)) return 'its URL is on an origin that is not allowed'
+  if (hasUserinfo(record.url)) return 'its URL carries a user name or password'
+  if (record.endpoint !== expected.endpoint) return 'other endpoint'
+  if (record.protocol !== expected.protocol.name || record.protocolVersion !== expected.protocol.version) return 'other protocol'
+  if (record.size !== expected.size) return 'other size'
+  return undefined
+}
+
+/** Whether a URL names a user or password (`https://user:pass@host/`). */
+function hasUserinfo(url: string): boolean {
+  try {
+    const parsed = new URL(url)
+    return parsed.username !== '' || parsed.password !== ''
+  } catch {
+    return true
+  }
 }
 
 /** The fingerprint function failed: this upload is not persisted. */

@@ -59,6 +59,3 @@ export interface PersistenceState {
   /** When the last write was queued (ms since the epoch). */
   lastWrite: number
 }
-
-/** Why a stored record cannot be resumed: expired, an origin not allowed, a URL with user info, another endpoint, protocol or size. */
-export type MismatchReason = 'expired' | 'origin' | 'userinfo' | 'endpoint' | 'protocol' | 'size'

@@ -4,16 +4,16 @@
  * and the cross-tab lock. Store failures never fail an upload: they become warnings.
  *
  * Only what a default upload runs before its first byte is here: the fingerprint, the lock and
- * the read of a stored record. Writing records, and what goes wrong before that (a store that
- * fails, a corrupt, foreign or expired record, no fingerprint, no lock), load from
- * persistence-later.ts when first needed; calls made meanwhile wait, and run in their order.
+ * the read of the store (a new file finds nothing there). Writing records, checking a stored one
+ * before resuming it, and what goes wrong before that (a store that fails, a corrupt, foreign or
+ * expired record, no fingerprint, no lock), load from persistence-later.ts when first needed;
+ * calls made meanwhile wait, and run in their order.
  * @module
  */
 import { fingerprint as defaultFingerprint } from './fingerprint'
 import { UploadError } from './errors'
 import { acquireUploadLock } from './locks'
-import { parseRecord } from './stores/record'
-import type { MismatchReason, PersistenceSettings, PersistenceState, UploadWarning } from './persistence-types'
+import type { PersistenceSettings, PersistenceState, UploadWarning } from './persistence-types'
 import type * as Later from './persistence-later'
 import type { Protocol, RecordLock, Source, UploadLimits, UploadRecord } from './types'
 
@@ -59,11 +59,14 @@ export class UploadPersistence {
     if (key === undefined) return undefined
     if (persistBlob && typeof Blob !== 'undefined' && input instanceof Blob) state.blob = input
     state.lock = await this.#lock(key, signal)
-    const stored = await this.#read(key)
-    const reason = stored && mismatch(stored, { endpoint, protocol, size: source.size, trusted })
-    if (reason) await this.#run((later) => later.ignore(state, reason))
-    else if (stored) return (state.record = stored)
-    return undefined
+    let value: unknown
+    try {
+      value = await state.store?.get(key)
+    } catch (cause) {
+      await this.#run((later) => later.readFailed(state, cause))
+    }
+    // A value found: persistence-later.ts checks it (a corrupt or foreign one is warned about and removed).
+    return value === undefined ? undefined : this.#run((later) => later.adopt(state, value, { endpoint, protocol, size: source.size, trusted }))
   }
 
   /**
@@ -127,7 +130,7 @@ export class UploadPersistence {
    * A module that cannot load (a chunk that did not arrive) is a store failure: warned once, and
    * nothing is written.
    */
-  #run(task: (later: PersistenceLater) => void | Promise<void>): Promise<void> {
+  #run<T>(task: (later: PersistenceLater) => T | Promise<T>): Promise<T | undefined> {
     const state = this.#state
     if (this.#later) return Promise.resolve(task(this.#later))
     this.#loading ??= import('./persistence-later').then(
@@ -161,21 +164,6 @@ export class UploadPersistence {
     if (!lock) await this.#run((later) => later.noLock(state))
     return lock
   }
-
-  /** The stored record of `key`; a failed read, or a value that is not a record, is handled later (warned; removed if corrupt). */
-  async #read(key: string): Promise<UploadRecord | undefined> {
-    const state = this.#state
-    let value: unknown
-    try {
-      value = await state.store?.get(key)
-    } catch (cause) {
-      await this.#run((later) => later.readFailed(state, cause))
-      return undefined
-    }
-    const record = value === undefined ? undefined : parseRecord(value)
-    if (value !== undefined && !record) await this.#run((later) => later.corrupt(state))
-    return record
-  }
 }
 
 /**
@@ -191,28 +179,4 @@ export async function recordKey(
   if (settings.fingerprint) return settings.fingerprint(source, { endpoint })
   if (source.name === undefined || source.lastModified === undefined) return undefined
   return defaultFingerprint(source, { endpoint, sampleContent: settings.sampleContent })
-}
-
-/** Why a stored record cannot be resumed here (persistence-later.ts words it), or undefined when it can. */
-function mismatch(
-  record: UploadRecord,
-  expected: { endpoint: string; protocol: Pick<Protocol, 'name' | 'version'>; size: number | undefined; trusted: (url: string) => boolean },
-): MismatchReason | undefined {
-  if (record.expiresAt !== undefined && record.expiresAt <= Date.now()) return 'expired'
-  if (!expected.trusted(record.url)) return 'origin'
-  if (hasUserinfo(record.url)) return 'userinfo'
-  if (record.endpoint !== expected.endpoint) return 'endpoint'
-  if (record.protocol !== expected.protocol.name || record.protocolVersion !== expected.protocol.version) return 'protocol'
-  if (record.size !== expected.size) return 'size'
-  return undefined
-}
-
-/** Whether a URL names a user or password (`https://user:pass@host/`). */
-function hasUserinfo(url: string): boolean {
-  try {
-    const parsed = new URL(url)
-    return parsed.username !== '' || parsed.password !== ''
-  } catch {
-    return true
-  }
 }

@@ -1,25 +1,27 @@
 /**
- * Writing, deleting and listing records of the IndexedDB store, loaded at the first of those
- * calls (indexeddb.ts): a default upload only reads before its first byte.
+ * Writing, deleting and listing records of the IndexedDB store, and checking a value `get`
+ * found, loaded at the first of those calls (indexeddb.ts): a default upload (a new file) only
+ * reads, and finds nothing, before its first byte.
  * @module
  */
-import type { Store, UploadRecord } from '../types'
+import type { UploadRecord } from '../types'
 import { StoreError } from './errors'
-import type { Run } from './indexeddb'
+import type { LaterMethods, Run } from './indexeddb'
 import { parseRecord } from './record'
 
 /**
- * The store's `put`, `delete` and `list` over its connection.
+ * The store's `put`, `delete`, `list` over its connection, and `read`.
  * @param run runs an operation in a transaction (see indexeddb.ts)
  * @param onCorrupt told about each entry `list` skips
- * @param corrupt the error such an entry is reported with
  */
-export function writeMethods(
-  run: Run,
-  onCorrupt: ((key: string, error: StoreError) => void) | undefined,
-  corrupt: () => StoreError,
-): Pick<Store, 'put' | 'delete' | 'list'> {
+export function writeMethods(run: Run, onCorrupt: ((key: string, error: StoreError) => void) | undefined): LaterMethods {
   return {
+    /** The record in the value stored under `key`; throws a `corrupt` StoreError when it is not one (or is another key's). */
+    read(value: unknown, key: string): UploadRecord {
+      const record = parseRecord(value)
+      if (record?.key !== key) throw corrupt()
+      return record
+    },
     async put(record: UploadRecord): Promise<void> {
       const value = parseRecord(record)
       if (value === undefined) throw new StoreError('corrupt', 'Not a valid upload record.')
@@ -42,6 +44,10 @@ export function writeMethods(
       })
     },
   }
+}
+
+function corrupt(): StoreError {
+  return new StoreError('corrupt', 'An IndexedDB entry is not a valid upload record.')
 }
 
 /** The request's result, read once the transaction completes. */

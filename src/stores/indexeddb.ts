@@ -5,7 +5,6 @@
  */
 import type { Store, UploadRecord } from '../types'
 import { StoreError } from './errors'
-import { parseRecord } from './record'
 
 /** Options of {@link indexedDbStore}. */
 export interface IndexedDbStoreOptions {
@@ -38,11 +37,12 @@ const VERSION = 1
  */
 export function indexedDbStore(options: IndexedDbStoreOptions = {}): Store {
   const run = connect(options.databaseName ?? 'resumable-upload', options.indexedDB)
-  // Writing and listing load at their first call: a default upload writes only after its first byte.
-  let loading: Promise<Pick<Store, 'put' | 'delete' | 'list'>> | undefined
-  const later = (): Promise<Pick<Store, 'put' | 'delete' | 'list'>> =>
+  // Writing, listing and checking a stored value load at their first call: a default upload (a
+  // new file: nothing stored) writes only after its first byte.
+  let loading: Promise<LaterMethods> | undefined
+  const later = (): Promise<LaterMethods> =>
     (loading ??= import('./indexeddb-writes').then(
-      (module) => module.writeMethods(run, options.onCorrupt, corrupt),
+      (module) => module.writeMethods(run, options.onCorrupt),
       (cause: unknown) => {
         loading = undefined
         throw new StoreError('failed', 'The IndexedDB store could not be loaded.', cause)
@@ -51,10 +51,7 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): Store {
   return {
     async get(key: string): Promise<UploadRecord | undefined> {
       const value = await run('readonly', (store) => request(store.get(key)))
-      if (value === undefined) return undefined
-      const record = parseRecord(value)
-      if (record?.key !== key) throw corrupt()
-      return record
+      return value === undefined ? undefined : (await later()).read(value, key)
     },
     put: async (record) => (await later()).put(record),
     delete: async (key) => (await later()).delete(key),
@@ -67,9 +64,8 @@ function request<T>(issued: IDBRequest<T>): () => T {
   return () => issued.result
 }
 
-function corrupt(): StoreError {
-  return new StoreError('corrupt', 'An IndexedDB entry is not a valid upload record.')
-}
+/** What indexeddb-writes.ts adds to the store: `put`, `delete`, `list`, and `read`, the record in a stored value (see there). */
+export type LaterMethods = Pick<Store, 'put' | 'delete' | 'list'> & { read(value: unknown, key: string): UploadRecord }
 
 /**
  * Runs an operation in a transaction on the object store: resolves with the value its returned

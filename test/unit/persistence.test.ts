@@ -154,6 +154,72 @@ describe('UploadPersistence', () => {
     expect(await store.get('key-1')).toMatchObject({ ...stored, offset: 600, createdAt: 1, state: '{"parts":[1,2]}' })
   })
 
+  it('opening for a new file (nothing stored) loads nothing more: the checks of a stored record load only with one', async () => {
+    const loaded: string[] = []
+    vi.doMock('../../src/persistence-later', async (importOriginal) => {
+      loaded.push('persistence-later')
+      return importOriginal()
+    })
+    const { store } = loggedStore()
+    const { persistence, warnings } = await opened(store)
+    await persistence.close()
+    expect(loaded).toEqual([])
+    expect(warnings).toEqual([])
+    // A stored record of this key: loaded, checked (parsed, compared) and resumed.
+    await store.put({
+      key: 'key-1',
+      url: URL_1,
+      protocol: 'ietf',
+      protocolVersion: '8',
+      endpoint: ENDPOINT,
+      size: 1000,
+      offset: 10,
+      createdAt: 1,
+      updatedAt: 1,
+      metadata: {},
+    })
+    const { UploadPersistence } = await import('../../src/persistence')
+    const resumed = new UploadPersistence(settings(store), (warning) => warnings.push(warning))
+    expect(await resumed.open(source, source, protocol, () => true, new AbortController().signal)).toMatchObject({ url: URL_1, offset: 10 })
+    await resumed.close()
+    expect(loaded).toEqual(['persistence-later'])
+    expect(warnings).toEqual([])
+  })
+
+  it('reading: a stored record this upload may not resume is warned about, in words, and removed', async () => {
+    const { UploadPersistence } = await import('../../src/persistence')
+    const base = {
+      key: 'key-1',
+      url: URL_1,
+      protocol: 'ietf',
+      protocolVersion: '8',
+      endpoint: ENDPOINT,
+      size: 1000,
+      offset: 10,
+      createdAt: 1,
+      updatedAt: 1,
+      metadata: {},
+    }
+    const cases: Array<[Partial<UploadRecord>, string, ((url: string) => boolean)?]> = [
+      [{}, 'its URL is on an origin that is not allowed', () => false],
+      [{ url: 'https://user:pass@uploads.example/files/1' }, 'its URL carries a user name or password'],
+      [{ endpoint: 'https://other.example/files' }, 'other endpoint'],
+      [{ protocolVersion: '7' }, 'other protocol'],
+      [{ protocol: 'tus' }, 'other protocol'],
+      [{ size: 999, offset: 0 }, 'other size'],
+    ]
+    for (const [changes, words, trusted = () => true] of cases) {
+      const { store, log } = loggedStore()
+      await store.put({ ...base, ...changes })
+      const warnings: UploadWarning[] = []
+      const persistence = new UploadPersistence(settings(store), (warning) => warnings.push(warning))
+      expect(await persistence.open(source, source, protocol, trusted, new AbortController().signal)).toBeUndefined()
+      await persistence.close()
+      expect(warnings).toEqual([{ code: 'record-ignored', message: `a stored upload was not resumed: ${words}` }])
+      expect(log.slice(1)).toEqual(['delete'])
+    }
+  })
+
   it('loads no writes module and writes nothing for a source without a key', async () => {
     const { store, log } = loggedStore()
     const { persistence } = await opened(store, { fingerprint: () => undefined })
