@@ -31,6 +31,10 @@
  *   `max-append-size` below the floor of 1 KiB).
  * - `redirect-refused`: the server answered with a redirect. Redirects are never followed: nothing
  *   was sent to the target, or (XHR, which follows redirects itself) its answer was not trusted.
+ * - `callback-failed`: an app callback (S3's `createMultipartUpload`, `signPart`, …) threw or
+ *   rejected; the message names it, `cause` is what it threw. Retryable, like a network failure.
+ * - `callback-invalid`: an app callback answered something the upload cannot use (no `uploadId`, a
+ *   `signPart` URL that is not http(s), …); the message names it and what was wrong. Not retryable.
  */
 export type UploadErrorCode =
   | 'network'
@@ -53,6 +57,8 @@ export type UploadErrorCode =
   | 'no-progress'
   | 'limit-unusable'
   | 'redirect-refused'
+  | 'callback-failed'
+  | 'callback-invalid'
 
 /** Options of {@link UploadError}. */
 export interface UploadErrorOptions {

@@ -32,13 +32,13 @@ export function checkS3Callbacks(value: unknown): S3Callbacks {
 
 /**
  * The upload `createMultipartUpload` answered: non-empty `uploadId` and `key` strings.
- * @throws UploadError `malformed-response` for anything else
+ * @throws UploadError `callback-invalid` for anything else
  */
 export function readCreated(value: unknown): S3UploadRef {
   const uploadId = field(value, 'uploadId')
   const key = field(value, 'key')
-  if (!isCleanString(uploadId)) throw invalid('createMultipartUpload', 'a non-empty `uploadId` string')
-  if (!isCleanString(key)) throw invalid('createMultipartUpload', 'a non-empty `key` string')
+  if (!isCleanString(uploadId)) throw invalid('createMultipartUpload', 'a non-empty `uploadId` string', describe(value, 'uploadId'))
+  if (!isCleanString(key)) throw invalid('createMultipartUpload', 'a non-empty `key` string', describe(value, 'key'))
   return { uploadId, key }
 }
 
@@ -47,14 +47,16 @@ export function readCreated(value: unknown): S3UploadRef {
  * `url`, with its `headers` (names in lower case; `host` and `content-length` dropped, as the
  * transport sets them) and nothing else: never the Upload's own headers, which are meant for the
  * app's server, not for the bucket.
- * @throws UploadError `malformed-response` for a missing or non-http(s) URL, a method other than
+ * @throws UploadError `callback-invalid` for a missing or non-http(s) URL, a method other than
  *   PUT, or headers that are not name-to-string pairs a request can carry
  */
 export function partRequest(signed: unknown, part: S3PlannedPart): S3PartRequest {
   const url = field(signed, 'url')
-  if (typeof url !== 'string' || !isHttpUrl(url)) throw invalid('signPart', 'an absolute http(s) `url`')
+  if (typeof url !== 'string' || !isHttpUrl(url))
+    throw invalid('signPart', 'an absolute http(s) `url`', typeof url === 'string' ? `\`url\`: ${urlKind(url)}` : describe(signed, 'url'))
   const method = field(signed, 'method')
-  if (method !== undefined && (typeof method !== 'string' || method.toUpperCase() !== 'PUT')) throw invalid('signPart', 'no `method`, or PUT')
+  if (method !== undefined && (typeof method !== 'string' || method.toUpperCase() !== 'PUT'))
+    throw invalid('signPart', 'no `method`, or PUT', describe(signed, 'method'))
   const headers = readHeaders(field(signed, 'headers'))
   return { method: 'PUT', url, headers, body: { start: part.start, end: part.end }, partNumber: part.number }
 }
@@ -63,21 +65,23 @@ export function partRequest(signed: unknown, part: S3PlannedPart): S3PartRequest
  * The parts `listParts` names, checked against the plan of a `size` byte source in parts of
  * `partSize`, ascending by number. `Size`, when given, must be the planned size of that part
  * (every part, the last included: a different size means another file or another plan).
- * @throws UploadError `malformed-response` when the answer is not a list of `{ PartNumber, ETag,
+ * @throws UploadError `callback-invalid` when the answer is not a list of `{ PartNumber, ETag,
  *   Size? }`; `offset-invalid` when it names a part outside the plan, a part twice, or a part of
  *   another size
  */
 export function readListedParts(value: unknown, plan: { size: number; partSize: number }): S3HeldPart[] {
-  if (!Array.isArray(value)) throw invalid('listParts', 'an array of parts')
+  if (!Array.isArray(value)) throw invalid('listParts', 'an array of parts', describe(value))
   const count = s3PartCount(plan.size, plan.partSize)
   const held = new Map<number, S3HeldPart>()
-  for (const item of value as unknown[]) {
+  for (const [index, item] of (value as unknown[]).entries()) {
     const number = field(item, 'PartNumber')
     const etag = field(item, 'ETag')
     const size = field(item, 'Size')
-    if (typeof number !== 'number' || !Number.isSafeInteger(number)) throw invalid('listParts', 'an integer `PartNumber` for every part')
-    if (!isCleanString(etag)) throw invalid('listParts', 'an `ETag` string for every part')
-    if (size !== undefined && (typeof size !== 'number' || !Number.isSafeInteger(size))) throw invalid('listParts', 'no `Size`, or an integer')
+    if (typeof number !== 'number' || !Number.isSafeInteger(number))
+      throw invalid('listParts', 'an integer `PartNumber` for every part', `${describe(item, 'PartNumber')} (item ${index + 1})`)
+    if (!isCleanString(etag)) throw invalid('listParts', 'an `ETag` string for every part', `${describe(item, 'ETag')} (item ${index + 1})`)
+    if (size !== undefined && (typeof size !== 'number' || !Number.isSafeInteger(size)))
+      throw invalid('listParts', 'no `Size`, or an integer', `${describe(item, 'Size')} (item ${index + 1})`)
     if (number < 1 || number > count) throw misfit(`names part ${number}, and this file has parts 1 to ${count}`)
     if (held.has(number)) throw misfit(`names part ${number} twice`)
     const range = s3PartRange(number, plan.size, plan.partSize)
@@ -91,14 +95,15 @@ export function readListedParts(value: unknown, plan: { size: number; partSize: 
 /**
  * The object's location `completeMultipartUpload` answered: nothing, or an object whose
  * `location`, when present, is an absolute http(s) URL.
- * @throws UploadError `malformed-response` for anything else
+ * @throws UploadError `callback-invalid` for anything else
  */
 export function readCompleted(value: unknown): { location: string | undefined } {
   if (value === undefined || value === null) return { location: undefined }
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalid('completeMultipartUpload', 'nothing, or an object')
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid('completeMultipartUpload', 'nothing, or an object', describe(value))
   const location = field(value, 'location')
   if (location === undefined) return { location: undefined }
-  if (typeof location !== 'string' || !isHttpUrl(location)) throw invalid('completeMultipartUpload', 'no `location`, or an absolute http(s) URL')
+  if (typeof location !== 'string' || !isHttpUrl(location))
+    throw invalid('completeMultipartUpload', 'no `location`, or an absolute http(s) URL', describe(value, 'location'))
   return { location }
 }
 
@@ -160,22 +165,27 @@ export function readS3RecordState(value: unknown): S3RecordState | undefined {
 
 /**
  * The error for a callback that threw or rejected with `cause`: an UploadError as it is; `aborted`
- * when `signal` fired; otherwise retryable (the app's backend may be briefly unreachable), with
- * the cause kept.
+ * when `signal` fired; otherwise `callback-failed`, retryable (the app's backend may be briefly
+ * unreachable), naming the callback, with the cause kept.
  */
 export function callbackError(name: keyof S3Callbacks, cause: unknown, signal?: AbortSignal): UploadError {
   if (cause instanceof UploadError) return cause
-  if (signal?.aborted) return new UploadError('aborted', `${name} was aborted`, { cause })
+  if (signal?.aborted) return new UploadError('aborted', `${name} was aborted`, { cause, retryable: false })
   const reason = cause instanceof Error ? cause.message : String(cause)
-  return new UploadError('network', `${name} failed: ${reason}`, { cause, retryable: true })
+  return new UploadError('callback-failed', `${name} failed: ${reason}`, { cause, retryable: true })
 }
 
 function readHeaders(value: unknown): HeaderMap {
   if (value === undefined) return {}
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('signPart', 'no `headers`, or an object of strings')
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('signPart', 'no `headers`, or an object of strings', describe(value))
   const headers: HeaderMap = {}
   for (const [name, text] of Object.entries(value)) {
-    if (!TOKEN.test(name) || typeof text !== 'string' || /[\r\n\0]/.test(text)) throw invalid('signPart', 'header names and single-line string values')
+    if (!TOKEN.test(name) || typeof text !== 'string' || /[\r\n\0]/.test(text))
+      throw invalid(
+        'signPart',
+        'header names and single-line string values',
+        `a header ${TOKEN.test(name) ? JSON.stringify(name) : 'with a name that is not a token'} with ${describe(text)}`,
+      )
     if (!TRANSPORT_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = text
   }
   return headers
@@ -190,6 +200,15 @@ function isCleanString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= 1024 && !/[\u0000-\u001f\u007f]/.test(value)
 }
 
+/** What a URL that is not absolute http(s) is instead (its scheme, never the rest). */
+function urlKind(value: string): string {
+  try {
+    return `a ${new URL(value).protocol} URL`
+  } catch {
+    return value.length === 0 ? 'an empty string' : 'no absolute URL'
+  }
+}
+
 function isHttpUrl(value: string): boolean {
   try {
     const { protocol } = new URL(value)
@@ -199,8 +218,21 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-function invalid(name: keyof S3Callbacks, expected: string): UploadError {
-  return new UploadError('malformed-response', `${name} must answer ${expected}`, { retryable: false })
+/** `callback-invalid` for callback `name`: what it must answer, and what it answered instead (see {@link describe}). */
+function invalid(name: keyof S3Callbacks, expected: string, answered: string): UploadError {
+  return new UploadError('callback-invalid', `${name} must answer ${expected}; it answered ${answered}`, { retryable: false })
+}
+
+/**
+ * The kind of `value` (or of its field `member`) in a few words, never the value itself: it may
+ * be a presigned URL, a capability.
+ */
+function describe(value: unknown, member?: string): string {
+  if (member !== undefined && typeof value === 'object' && value !== null && !Array.isArray(value)) return `\`${member}\`: ${describe(field(value, member))}`
+  if (value === undefined || value === null) return String(value)
+  if (Array.isArray(value)) return `an array of ${value.length}`
+  if (typeof value === 'string') return value.length === 0 ? 'an empty string' : `a string of ${value.length} character${value.length === 1 ? '' : 's'}`
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
 }
 
 function misfit(text: string): UploadError {

@@ -26,8 +26,9 @@
  *   other than the planned one is `offset-invalid` (another file or another plan): nothing is sent.
  *   A part without `Size` is taken (`@uppy/aws-s3`'s type makes it optional). The record only
  *   narrows the list: a listed part the record names with another ETag is sent again.
- * - Garbage from a callback is `malformed-response`; a callback that throws is retryable
- *   (`network`), keeping the cause; an UploadError it throws is kept as it is.
+ * - Garbage from a callback is `callback-invalid` (not retryable; the message names the callback
+ *   and what was wrong); a callback that throws is `callback-failed` (retryable, as a network
+ *   failure), keeping the cause; an UploadError it throws is kept as it is.
  * - The record (s3-callbacks.ts) keeps uploadId, key, part size and completed parts with their
  *   ETags; never presigned URLs or headers.
  * @module

@@ -358,7 +358,7 @@ describe('parts runner against s3rver', () => {
     expect(await backend.sha256Of(result.upload.key)).toEqual({ sha256: data.sha256, size: data.bytes.length })
   })
 
-  it('bad input: a signPart that throws fails with a typed error after its retries; nothing is completed', async () => {
+  it('bad input: a signPart that throws fails with callback-failed (retried, the cause kept) after its retries; nothing is completed', async () => {
     const data = randomData(1 * MiB)
     const completes = backend.calls.completeMultipartUpload
     const from = server.partRequests.length
@@ -371,21 +371,24 @@ describe('parts runner against s3rver', () => {
     const { run, of } = runner(bytesSource(data.bytes), { callbacks, retries: 2 })
     const error = await run.run().catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(UploadError)
-    expect(error).toMatchObject({ code: 'network', cause: boom })
-    expect((error as Error).message).toContain('signPart failed')
-    expect(of('retry')).toHaveLength(2)
+    expect(error).toMatchObject({ code: 'callback-failed', retryable: true, cause: boom, message: 'signPart failed: the signing endpoint is down' })
+    expect(of('retry').map((event) => event.error.code)).toEqual(['callback-failed', 'callback-failed'])
     expect(partsSince(from)).toEqual([])
     expect(backend.calls.completeMultipartUpload).toBe(completes)
   })
 
-  it('bad input: a createMultipartUpload answering garbage fails with malformed-response, nothing sent, nothing recorded', async () => {
+  it('bad input: a createMultipartUpload answering garbage fails with callback-invalid (not retried), nothing sent, nothing recorded', async () => {
     const record = memoryRecord()
     const from = server.partRequests.length
     const callbacks = withCallbacks({ createMultipartUpload: () => ({ uploadId: 42, key: '' }) as never })
     const { run, of } = runner(bytesSource(randomData(1024).bytes), { callbacks, record })
     const error = await run.run().catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(UploadError)
-    expect((error as UploadError).code).toBe('malformed-response')
+    expect(error).toMatchObject({
+      code: 'callback-invalid',
+      retryable: false,
+      message: 'createMultipartUpload must answer a non-empty `uploadId` string; it answered `uploadId`: a number',
+    })
     expect(of('retry')).toEqual([])
     expect([partsSince(from).length, record.saves, run.current]).toEqual([0, 0, undefined])
   })

@@ -170,3 +170,46 @@ describe('Retry-After on part retries', () => {
     expect(bucket.sends).toHaveLength(1)
   })
 })
+
+describe('callback errors', () => {
+  it('a completeMultipartUpload that rejects once is callback-failed, retried (the cause kept), then completes; SHA-256 equal', async () => {
+    const data = randomData(6 * MiB)
+    const bucket = memoryBucket([])
+    const complete = bucket.callbacks.completeMultipartUpload
+    const cause = new TypeError('fetch failed')
+    let fails = 1
+    bucket.callbacks.completeMultipartUpload = (file, options) => (fails-- > 0 ? Promise.reject(cause) : complete(file, options))
+    const { run, retries } = runner(bucket, data.bytes)
+    await run.run()
+    expect(retries.map(({ error }) => [error.code, error.retryable, error.cause, error.message])).toEqual([
+      ['callback-failed', true, cause, 'completeMultipartUpload failed: fetch failed'],
+    ])
+    const stored = bucket.stored()!
+    expect([stored.length, sha256(stored)]).toEqual([data.bytes.length, data.sha256])
+  })
+
+  it('a listParts answering garbage on resume is callback-invalid, not retried; nothing is sent', async () => {
+    const bucket = memoryBucket([])
+    let lists = 0
+    bucket.callbacks.listParts = () => {
+      lists++
+      return { Parts: [] } as never
+    }
+    const retries: UploadEvents['retry'][] = []
+    const run = new PartsRunner({
+      source: bytesSource(randomData(1 * MiB).bytes),
+      protocol: s3(bucket.callbacks),
+      send: bucket.send,
+      concurrency: 1,
+      retry: FAST_RETRY,
+      maxRestarts: 0,
+      record: { load: () => ({ uploadId: 'u1', key: 'k1', partSize: 5 * MiB, parts: [] }), save: () => undefined },
+      emit: (name, event) => void (name === 'retry' && retries.push(event as UploadEvents['retry'])),
+      signal: new AbortController().signal,
+    })
+    const error = await run.run().catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(UploadError)
+    expect(error).toMatchObject({ code: 'callback-invalid', retryable: false, message: 'listParts must answer an array of parts; it answered an object' })
+    expect([lists, retries.length, bucket.sends.length]).toEqual([1, 0, 0])
+  })
+})

@@ -312,10 +312,21 @@ describe('readCreated', () => {
     { key: 'k' },
     { uploadId: 'u', key: 'a\nb' },
     { uploadId: 'u', key: 'k'.repeat(1025) },
-  ])('refuses %j as malformed-response', (value) => {
+  ])('refuses %j as callback-invalid', (value) => {
     const error = uploadError(() => readCreated(value))
-    expect([error.code, error.retryable]).toEqual(['malformed-response', false])
-    expect(error.message).toContain('createMultipartUpload')
+    expect([error.code, error.retryable]).toEqual(['callback-invalid', false])
+    expect(error.message).toMatch(/^createMultipartUpload must answer .+; it answered .+/)
+  })
+
+  it.each([
+    [null, 'a non-empty `uploadId` string; it answered null'],
+    ['u1', 'a non-empty `uploadId` string; it answered a string of 2 characters'],
+    [[], 'a non-empty `uploadId` string; it answered an array of 0'],
+    [{ uploadId: 1, key: 'k' }, 'a non-empty `uploadId` string; it answered `uploadId`: a number'],
+    [{ uploadId: 'u' }, 'a non-empty `key` string; it answered `key`: undefined'],
+    [{ uploadId: 'u', key: '' }, 'a non-empty `key` string; it answered `key`: an empty string'],
+  ])('says what %j lacks', (value, text) => {
+    expect(uploadError(() => readCreated(value)).message).toBe(`createMultipartUpload must answer ${text}`)
   })
 })
 
@@ -354,10 +365,26 @@ describe('partRequest', () => {
     { url: V4_URL, headers: { a: 1 } },
     { url: V4_URL, headers: { a: 'b\r\nx-injected: 1' } },
     { url: V4_URL, headers: { 'a b': 'c' } },
-  ])('refuses %j as malformed-response', (signed) => {
+  ])('refuses %j as callback-invalid', (signed) => {
     const error = uploadError(() => partRequest(signed, part))
-    expect([error.code, error.retryable]).toEqual(['malformed-response', false])
-    expect(error.message).toContain('signPart')
+    expect([error.code, error.retryable]).toEqual(['callback-invalid', false])
+    expect(error.message).toMatch(/^signPart must answer .+; it answered .+/)
+    // Never the presigned URL (a capability), nor a header value.
+    expect(error.message).not.toMatch(/X-Amz|Signature|bucket|x-injected|alert/i)
+  })
+
+  it.each([
+    [{ url: 'ftp://b/k' }, 'an absolute http(s) `url`; it answered `url`: a ftp: URL'],
+    [{ url: '/relative?partNumber=3' }, 'an absolute http(s) `url`; it answered `url`: no absolute URL'],
+    [{ url: 42 }, 'an absolute http(s) `url`; it answered `url`: a number'],
+    [{ url: V4_URL, method: 'POST' }, 'no `method`, or PUT; it answered `method`: a string of 4 characters'],
+    [{ url: V4_URL, headers: { a: 1 } }, 'header names and single-line string values; it answered a header "a" with a number'],
+    [
+      { url: V4_URL, headers: { 'a b': 'c' } },
+      'header names and single-line string values; it answered a header with a name that is not a token with a string of 1 character',
+    ],
+  ])('says what is wrong with %j', (signed, text) => {
+    expect(uploadError(() => partRequest(signed, part)).message).toBe(`signPart must answer ${text}`)
   })
 })
 
@@ -420,10 +447,21 @@ describe('readListedParts', () => {
     [{ PartNumber: 1, ETag: '' }],
     [{ PartNumber: 1, ETag: 5 }],
     [{ PartNumber: 1, ETag: '"a"', Size: '5242880' }],
-  ])('refuses %j as malformed-response', (listed) => {
+  ])('refuses %j as callback-invalid', (listed) => {
     const error = uploadError(() => readListedParts(listed, plan))
-    expect([error.code, error.retryable]).toEqual(['malformed-response', false])
-    expect(error.message).toContain('listParts')
+    expect([error.code, error.retryable]).toEqual(['callback-invalid', false])
+    expect(error.message).toMatch(/^listParts must answer .+; it answered .+/)
+  })
+
+  it('names the item that is wrong', () => {
+    const listed = [
+      { PartNumber: 1, ETag: '"a"' },
+      { PartNumber: '2', ETag: '"b"' },
+    ]
+    expect(uploadError(() => readListedParts(listed, plan)).message).toBe(
+      'listParts must answer an integer `PartNumber` for every part; it answered `PartNumber`: a string of 1 character (item 2)',
+    )
+    expect(uploadError(() => readListedParts({ Parts: [] }, plan)).message).toBe('listParts must answer an array of parts; it answered an object')
   })
 })
 
@@ -459,10 +497,10 @@ describe('completion', () => {
     expect(readCompleted(value)).toEqual({ location })
   })
 
-  it.each(['done', 5, [], { location: 5 }, { location: 'bars-bucket/k' }, { location: 'javascript:alert(1)' }])('refuses %j as malformed-response', (value) => {
+  it.each(['done', 5, [], { location: 5 }, { location: 'bars-bucket/k' }, { location: 'javascript:alert(1)' }])('refuses %j as callback-invalid', (value) => {
     const error = uploadError(() => readCompleted(value))
-    expect(error.code).toBe('malformed-response')
-    expect(error.message).toContain('completeMultipartUpload')
+    expect([error.code, error.retryable]).toEqual(['callback-invalid', false])
+    expect(error.message).toMatch(/^completeMultipartUpload must answer .+; it answered .+/)
   })
 
   it('lists every part ascending, as S3 wants them', () => {
@@ -518,7 +556,7 @@ describe('record', () => {
 })
 
 describe('callbackError', () => {
-  it('keeps an UploadError, reports an aborted signal as aborted, and makes anything else a retryable error with its cause', () => {
+  it('keeps an UploadError, reports an aborted signal as aborted, and makes anything else a retryable callback-failed with its cause', () => {
     const own = new UploadError('too-large', 'x')
     expect(callbackError('signPart', own)).toBe(own)
     const controller = new AbortController()
@@ -526,7 +564,7 @@ describe('callbackError', () => {
     expect(callbackError('signPart', new Error('AbortError'), controller.signal).code).toBe('aborted')
     const cause = new TypeError('fetch failed')
     const error = callbackError('signPart', cause, new AbortController().signal)
-    expect([error.code, error.retryable, error.cause, error.message]).toEqual(['network', true, cause, 'signPart failed: fetch failed'])
+    expect([error.code, error.retryable, error.cause, error.message]).toEqual(['callback-failed', true, cause, 'signPart failed: fetch failed'])
     expect(callbackError('listParts', 'down').message).toBe('listParts failed: down')
   })
 })
