@@ -140,3 +140,43 @@ for (const { protocol, size } of STORAGE) {
     expect(await storedDigest(demo, protocol, ref ?? '')).toEqual({ sha256: data.sha256, size })
   })
 }
+
+test('S3 through the demo: a reload once 2 of 5 parts are stored resumes the same multipart upload (listParts), only parts 3-5 sent', async ({
+  page,
+}, testInfo) => {
+  const { s3, s3Backend } = demo
+  const size = 24 * MiB + 5 // 5 parts of 5 MiB (the page's least part size)
+  const data = randomData(size)
+  const path = await writeTestFile(work.dir, 's3-reload.bin', data)
+  await page.goto(`${demo.url}/`)
+  await expect(page.locator('#protocol option[value="s3"]')).toBeEnabled()
+  await page.selectOption('#protocol', 's3')
+  await page.selectOption('#chunk', String(MiB))
+  // Parts 3 to 5 are not signed before the reload (their sign-part requests are held, never
+  // answered): the first page stops at 2 parts, whatever the machine's speed.
+  let held = 0
+  let reloading = false
+  await page.route('**/api/s3/multipart/sign-part', async (route) => {
+    if (reloading || (route.request().postDataJSON() as { partNumber: number }).partNumber <= 2) await route.continue()
+    else held++
+  })
+  const [creates, lists, before] = [s3Backend.calls.createMultipartUpload, s3Backend.calls.listParts, s3.partRequests.length]
+  await page.setInputFiles('#files', path)
+  await expect.poll(() => s3.partRequests.slice(before).filter((part) => part.status === 200).length).toBe(2)
+  await expect.poll(() => held).toBe(3)
+  const afterFirstPage = s3.partRequests.length
+  reloading = true
+  await page.reload()
+  await expect(page.locator('#restored')).toContainText('Resuming 1 unfinished upload')
+  const item = page.locator('#list li').first()
+  await expect(item.locator('.state')).toHaveText('complete', { timeout: 60_000 })
+  await expectSameDigest(item, data)
+  await page.screenshot({ path: testInfo.outputPath('demo-s3-restored.png'), fullPage: true })
+  expect([s3Backend.calls.createMultipartUpload - creates, s3Backend.calls.listParts - lists]).toEqual([1, 1])
+  expect(
+    s3.partRequests
+      .slice(afterFirstPage)
+      .map((part) => part.partNumber)
+      .sort(),
+  ).toEqual([3, 4, 5])
+})
