@@ -142,14 +142,15 @@ const scriptTagOutput = {
 }
 
 /**
- * The script tag's S3 file, `resumable-upload.s3.min.js` (src/script/s3.ts: adds `ResumableUpload.s3`):
- * a chunk loaded after the bundle (`implicitlyLoadedAfterOneOf`), so it takes from the bundle
- * every module the bundle holds instead of rollup moving them to a chunk both would load.
+ * The script tag's storage files, `resumable-upload.<name>.min.js`: `s3` (src/script/s3.ts adds
+ * `ResumableUpload.s3`), `azure` (`ResumableUpload.azureBlob`) and `gcs` (`ResumableUpload.gcs`).
+ * Each is a chunk loaded after the bundle (`implicitlyLoadedAfterOneOf`), so it takes from the
+ * bundle every module the bundle holds instead of rollup moving them to a chunk both would load.
  */
-const scriptTagS3 = () => ({
-  name: 'script-tag-s3',
+const scriptTagStorage = (names) => ({
+  name: 'script-tag-storage',
   buildStart() {
-    this.emitFile({ type: 'chunk', id: 'src/script/s3.ts', name: 's3', implicitlyLoadedAfterOneOf: ['src/script-tag.ts'] })
+    for (const name of names) this.emitFile({ type: 'chunk', id: `src/script/${name}.ts`, name, implicitlyLoadedAfterOneOf: ['src/script-tag.ts'] })
   },
 })
 
@@ -169,7 +170,7 @@ const pruneSiblings = () => ({
 
 export default [
   {
-    input: { index: 'src/index.ts', node: 'src/node.ts', 'react/index': 'src/react/index.ts', s3: 'src/s3.ts' },
+    input: { index: 'src/index.ts', node: 'src/node.ts', 'react/index': 'src/react/index.ts', s3: 'src/s3.ts', azure: 'src/azure.ts', gcs: 'src/gcs.ts' },
     external: (id) => runtimeDependencies.some((dep) => id === dep || id.startsWith(`${dep}/`)) || nodeBuiltins.includes(id),
     plugins: [typescript(typescriptOptions(true)), fullySpecifiedDeclarations(), pruneDist(['resumable-upload.'])],
     output: {
@@ -188,7 +189,13 @@ export default [
     input: 'src/script-tag.ts',
     // The entry sets the global itself; its chunk exports only what the sibling files import.
     preserveEntrySignatures: 'allow-extension',
-    plugins: [nodeResolve({ browser: true }), typescript(typescriptOptions(false)), requireForImport(), scriptTagS3(), pruneSiblings()],
+    plugins: [
+      nodeResolve({ browser: true }),
+      typescript(typescriptOptions(false)),
+      requireForImport(),
+      scriptTagStorage(['s3', 'azure', 'gcs']),
+      pruneSiblings(),
+    ],
     // p-retry, used by ./later and by the S3 file: one sibling of its own, named for it.
     output: { ...scriptTagOutput, manualChunks: (id) => (/[\\/]node_modules[\\/](p-retry|is-network-error)[\\/]/.test(id) ? 'p-retry' : undefined) },
   },

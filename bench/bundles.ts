@@ -107,8 +107,8 @@ async function buildScriptTag(dir: string): Promise<BuiltBundle> {
   const out = join(dir, 'script-tag')
   const plugins = (Array.isArray(input.plugins) ? input.plugins : [])
     .filter(isPlugin)
-    // Nor the S3 file (resumable-upload.s3.min.js): a page loads it with its own script tag, never on demand.
-    .filter((plugin) => !plugin.name.startsWith('prune') && plugin.name !== 'script-tag-s3')
+    // Nor the storage files (resumable-upload.{s3,azure,gcs}.min.js): a page loads each with its own script tag, never on demand.
+    .filter((plugin) => !plugin.name.startsWith('prune') && plugin.name !== 'script-tag-storage')
     .map((plugin) => (plugin.name === 'typescript' ? typescriptPlugin(out, join(ROOT, 'src'), true) : plugin))
   const bundle = await rollup({ ...input, plugins, onwarn: quiet })
   const { output: written } = await bundle.write({ ...output, dir: out, sourcemap: 'hidden' })

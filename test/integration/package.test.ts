@@ -119,8 +119,14 @@ describe('the packed tarball', () => {
       'dist/react/index.d.ts',
       'dist/s3.js',
       'dist/s3.d.ts',
+      'dist/azure.js',
+      'dist/azure.d.ts',
+      'dist/gcs.js',
+      'dist/gcs.d.ts',
       'dist/resumable-upload.min.js',
       'dist/resumable-upload.s3.min.js',
+      'dist/resumable-upload.azure.min.js',
+      'dist/resumable-upload.gcs.min.js',
     ]) {
       expect(packedFiles).toContain(file)
     }
@@ -150,8 +156,8 @@ describe('the packed tarball', () => {
     const code = await Promise.all(['dist/resumable-upload.min.js', ...siblings].map(async (file) => readFile(join(unpacked, 'package', file), 'utf8')))
     const named = new Set(code.flatMap((text) => [...text.matchAll(/"\.\/(resumable-upload\.[^"]+)"/g)].map((match) => `dist/${match[1]}.js`)))
     named.delete('dist/resumable-upload.min.js')
-    // The S3 file is loaded by the page's own script tag, after the bundle (nothing names it).
-    named.add('dist/resumable-upload.s3.min.js')
+    // The storage files are loaded by the page's own script tags, after the bundle (nothing names them).
+    for (const storage of ['s3', 'azure', 'gcs']) named.add(`dist/resumable-upload.${storage}.min.js`)
     expect(siblings).toContain('dist/resumable-upload.tus.min.js')
     expect([...named].sort()).toEqual([...siblings].sort())
     siblings.forEach((file, index) => expect(code[index + 1]).toMatch(new RegExp(`^ResumableUpload\\._chunk\\("${file.slice(5, -3).replaceAll('.', '\\.')}"`)))
@@ -249,6 +255,16 @@ describe('installed from the tarball', () => {
     for (const [part, marker] of Object.entries(absent)) {
       expect(nodeEntry, part).toContain(marker)
       for (const chunk of chunks) expect(chunk.code, `${part} in ${chunk.fileName}`).not.toContain(marker)
+    }
+    // Nor anything of the storage entries (resumable-upload/s3, /azure, /gcs), not even on demand.
+    const storage = { 'S3 entry': ['s3.js', 'NoSuchUpload'], 'Azure entry': ['azure.js', 'comp=blocklist'], 'GCS entry': ['gcs.js', 'multiple of 256 KiB'] }
+    for (const [part, [file, marker]] of Object.entries(storage)) {
+      const entryCode = await readFile(join(scratch, 'node_modules/resumable-upload/dist', file!), 'utf8')
+      const chunkCode = await Promise.all(
+        [...entryCode.matchAll(/from '\.\/(chunks\/[^']+)'/g)].map((match) => readFile(join(scratch, 'node_modules/resumable-upload/dist', match[1]!), 'utf8')),
+      )
+      expect([entryCode, ...chunkCode].join(''), part).toContain(marker!)
+      for (const chunk of chunks) expect(chunk.code, `${part} in ${chunk.fileName}`).not.toContain(marker!)
     }
     // Protocols other than the default are loaded on demand: never in what the page loads first
     // (the entry and its static imports), at most in a chunk behind a dynamic import.
@@ -353,7 +369,11 @@ describe('installed from the tarball', () => {
       join(scratch, 'consumer-node.ts'),
       `import { Upload, type UploadResult, type UploadWarning, type UploadWarningCode, type FetchTransportOptions, type NodeHttpTransportOptions } from 'resumable-upload'
       import { useUpload, type UseUploadResult } from 'resumable-upload/react'
+      import { azureBlob, type AzureFile } from 'resumable-upload/azure'
+      import { gcs } from 'resumable-upload/gcs'
       export const done: Promise<UploadResult> = new Upload('./data.bin', { endpoint: 'http://127.0.0.1/uploads' }).start()
+      export const azure: Promise<UploadResult> = new Upload('./data.bin', { protocol: azureBlob({ url: async (file: AzureFile) => \`https://a.blob.core.windows.net/c/\${file.name ?? 'x'}?sig=s\` }), concurrency: 4 }).start()
+      export const google: Promise<UploadResult> = new Upload('./data.bin', { protocol: gcs({ sessionUrl: 'https://storage.googleapis.com/upload/storage/v1/b/b/o?upload_id=x' }) }).start()
       export const restored: Promise<Upload[]> = Upload.restoreAll({ store: 'memory' })
       export type Public = [UploadWarning, UploadWarningCode, FetchTransportOptions, NodeHttpTransportOptions]
       export type Hook = (file: Blob) => UseUploadResult
@@ -363,6 +383,10 @@ describe('installed from the tarball', () => {
       join(scratch, 'consumer-browser.ts'),
       `import { Upload, type UploadResult, type UploadWarning, type UploadWarningCode, type FetchTransportOptions, type XhrTransportOptions } from 'resumable-upload'
       import { useUploads } from 'resumable-upload/react'
+      import { azureBlob } from 'resumable-upload/azure'
+      import { gcs } from 'resumable-upload/gcs'
+      export const azure: Promise<UploadResult> = new Upload(new Blob(['x']), { protocol: azureBlob({ url: 'https://a.blob.core.windows.net/c/x?sig=s' }) }).start()
+      export const google = gcs({ sessionUrl: async () => 'https://storage.googleapis.com/upload/storage/v1/b/b/o?upload_id=x' })
       export type Public = [UploadWarning, UploadWarningCode, FetchTransportOptions, XhrTransportOptions]
       export const done: Promise<UploadResult> = new Upload(new Blob(['x']), { endpoint: '/uploads' }).start()
       // @ts-expect-error a file path is a Node input; browser types do not take it
