@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 /** The parts of the bench. */
-export type Section = 'size' | 'node' | 'chromium' | 'waste' | 's3'
+export type Section = 'size' | 'node' | 'chromium' | 'waste' | 's3' | 'azure'
 
 /** Parsed options. */
 export interface BenchOptions {
@@ -32,6 +32,8 @@ export interface BenchOptions {
   storage: string | undefined
   /** File sizes of the S3 section in MiB: `--sizes` when given, else 128 and 256 (smoke: 11, three parts of 5 MiB). */
   s3SizesMiB: number[]
+  /** File sizes of the Azure section in MiB: `--sizes` when given, else 128 (smoke: 12, three blocks of 4 MiB). */
+  azureSizesMiB: number[]
   /** Part size of every multipart row of the S3 section, MiB (default 8; smoke 5, S3's smallest). */
   s3PartSizeMiB: number
   /** Write V8 CPU profiles of the Node client processes here (slows them: for finding causes, not for numbers). */
@@ -39,10 +41,10 @@ export interface BenchOptions {
 }
 
 const USAGE = `usage: tsx bench/run.ts [--smoke] [--runs N] [--runs-largest N] [--sizes 128,256,1024] [--waste-size MiB] [--cuts N]
-                        [--seed N] [--out results.json] [--only size,node,chromium,waste,s3] [--cpu-prof DIR]
+                        [--seed N] [--out results.json] [--only size,node,chromium,waste,s3,azure] [--cpu-prof DIR]
                         [--storage DIR] [--s3-part-size MiB]`
 
-const SECTIONS: readonly Section[] = ['size', 'node', 'chromium', 'waste', 's3']
+const SECTIONS: readonly Section[] = ['size', 'node', 'chromium', 'waste', 's3', 'azure']
 
 function positiveInteger(name: string, value: string | undefined): number {
   const number = Number(value)
@@ -85,6 +87,7 @@ export function parseOptions(argv: readonly string[], root: string): BenchOption
     sections: given.has('only') ? sectionList(given.get('only')) : [...SECTIONS],
     storage: given.has('storage') ? resolve(given.get('storage') ?? '.') : undefined,
     s3SizesMiB: given.has('sizes') ? sizeList(given.get('sizes')) : smoke ? [11] : [128, 256],
+    azureSizesMiB: given.has('sizes') ? sizeList(given.get('sizes')) : smoke ? [12] : [128],
     s3PartSizeMiB: given.has('s3-part-size') ? positiveInteger('--s3-part-size', given.get('s3-part-size')) : smoke ? 5 : 8,
     cpuProfileDir: given.has('cpu-prof') ? resolve(given.get('cpu-prof') ?? '.') : undefined,
   }

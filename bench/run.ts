@@ -21,6 +21,7 @@ import { parseOptions, runsFor, type BenchOptions } from './options'
 import type { BenchResults } from './results'
 import { startBenchServers } from './servers'
 import { measureSizes } from './size'
+import { azureFailures, renderAzureSection, runAzureBench, type AzureSection } from './azure'
 import { runS3Bench, s3Failures } from './s3'
 import { renderS3Section } from './s3-table'
 import type { S3Section } from './s3-types'
@@ -29,8 +30,8 @@ import { runWaste } from './waste'
 
 const ROOT = resolve(import.meta.dirname, '..')
 
-/** results.json: the sections of results.ts, and the S3 section when it ran. */
-type AllResults = BenchResults & { s3?: S3Section }
+/** results.json: the sections of results.ts, and the S3 and Azure sections when they ran. */
+type AllResults = BenchResults & { s3?: S3Section; azure?: AzureSection }
 
 /** Whether `protocol: 'tus'` can be loaded (another change adds it). */
 async function oursSpeaksTus(): Promise<boolean> {
@@ -71,7 +72,7 @@ function wasteConfigs(withOursTus: boolean): UploadConfig[] {
 function failures(results: AllResults): string[] {
   const throughput = results.throughput.filter((row) => row.status !== 'ok').map((row) => `${row.environment} ${row.config.label} ${row.sizeMiB} MiB`)
   const waste = results.waste.filter((row) => !row.verified || row.cuts < row.plannedCuts.length).map((row) => `waste ${row.config.label}`)
-  return [...throughput, ...waste, ...s3Failures(results.s3)]
+  return [...throughput, ...waste, ...s3Failures(results.s3), ...azureFailures(results.azure)]
 }
 
 async function runSections(options: BenchOptions, work: string, results: AllResults, log: Log): Promise<void> {
@@ -138,6 +139,10 @@ async function runSections(options: BenchOptions, work: string, results: AllResu
       })
       results.machine.chromium ??= results.s3.chromium
     }
+    if (sections.has('azure')) {
+      const blockSize = (options.smoke ? 4 : 8) * MiB
+      results.azure = await runAzureBench({ sizesMiB: options.azureSizesMiB, runs: options.runs, blockSize, files, sizes: !options.smoke, log })
+    }
   } finally {
     await servers.close()
   }
@@ -186,6 +191,7 @@ async function main(): Promise<number> {
   await writeFile(options.out, JSON.stringify(results, null, 2) + '\n')
   process.stdout.write(renderResults(results))
   if (results.s3) process.stdout.write(renderS3Section(results.s3))
+  if (results.azure) process.stdout.write(renderAzureSection(results.azure))
   process.stdout.write(`\nresults: ${options.out}\n`)
   const failed = failures(results)
   if (failed.length > 0) console.error(`\nNOT VERIFIED: ${failed.join('; ')}`)
