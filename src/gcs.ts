@@ -11,12 +11,12 @@
  * import { gcs } from 'resumable-upload/gcs'
  * const upload = new Upload(file, {
  *   protocol: gcs({ sessionUrl: (file) => fetch('/api/gcs-session', { method: 'POST', body: JSON.stringify(file) }).then((r) => r.text()) }),
- *   chunkSize: 8 * 1024 * 1024, // a multiple of 256 KiB; default adaptive, aligned to 256 KiB
+ *   chunkSize: 8 * 1024 * 1024, // rounded down to whole 256 KiB units (at least one); default adaptive, aligned the same way
  * })
  * const { response } = await upload.start()
  * parseGcsObject(response) // the object resource: name, bucket, size, md5Hash, …
  * ```
  * @module
  */
-export { GCS_CHUNK_UNIT, GCS_ORIGIN, alignChunkEnd, checkGcsChunkSize, gcs, heldBytes, parseGcsObject } from './protocols/gcs'
+export { GCS_CHUNK_UNIT, GCS_ORIGIN, alignChunkEnd, gcs, heldBytes, parseGcsObject } from './protocols/gcs'
 export type { GcsFile, GcsObject, GcsOptions, GcsProtocol, GcsSessionUrl } from './protocols/gcs'

@@ -230,8 +230,17 @@ export interface Protocol {
   readonly earlyLocation: boolean
   /** The creation request. */
   createRequest(input: CreateInput): RequestDescription
-  /** The offset-retrieval request (HEAD). */
-  offsetRequest(url: string): RequestDescription
+  /** The offset-retrieval request (HEAD); `size` is the source's size when known (GCS names it in its status query). */
+  offsetRequest(url: string, size?: number): RequestDescription
+  /**
+   * Optional: where each creation goes, instead of the `endpoint` (GCS: the session URI the app's
+   * backend opens for the file). Rejects with an UploadError.
+   */
+  endpointFor?(source: Source, metadata: Record<string, string>): Promise<string>
+  /** Optional: origins of the protocol's own upload URLs, trusted as the endpoint's is, but never sent the user's `headers` (GCS). */
+  readonly origins?: readonly string[]
+  /** Optional: the end of the next chunk `[offset, end)` the server accepts (GCS: whole 256 KiB units, except the last). */
+  alignChunkEnd?(offset: number, end: number, size: number | undefined): number
   /** The append request. */
   appendRequest(input: AppendInput): RequestDescription
   /** The cancellation request (DELETE). */

@@ -1,7 +1,6 @@
 /**
  * Google Cloud Storage resumable upload requests: `Content-Range` values, the 256 KiB chunk
- * unit (a user's chunk size checked, a planned chunk aligned to it), and the request
- * descriptions. Part of the GCS protocol (./gcs), split out by size. Pure.
+ * unit (a planned chunk aligned to it), and the request descriptions. Part of the GCS protocol (./gcs), split out by size. Pure.
  * @module
  */
 import type { AppendInput, HeaderMap, RequestDescription } from '../types'
@@ -13,22 +12,6 @@ export const GCS_CHUNK_UNIT = 256 * 1024
 export interface Context {
   /** The size each session URI's upload was described with (a status query must name it). */
   readonly sizes: Map<string, number>
-}
-
-/**
- * Checks a user's `chunkSize` for GCS: a positive multiple of 256 KiB, or `Infinity` (one
- * request), or undefined (the default, adaptive, aligned by {@link alignChunkEnd}).
- * @throws TypeError when it is not a number; RangeError when it is not a positive multiple of 256 KiB
- * @example
- * checkGcsChunkSize(8 * 1024 * 1024) // ok
- * checkGcsChunkSize(1_000_000) // RangeError
- */
-export function checkGcsChunkSize(chunkSize: unknown): void {
-  if (chunkSize === undefined || chunkSize === Infinity) return
-  if (typeof chunkSize !== 'number') throw new TypeError('resumable-upload: gcs `chunkSize` must be a number')
-  if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0 || chunkSize % GCS_CHUNK_UNIT !== 0) {
-    throw new RangeError(`resumable-upload: gcs \`chunkSize\` must be a positive multiple of 256 KiB (${GCS_CHUNK_UNIT} bytes): ${chunkSize}`)
-  }
 }
 
 /**

@@ -60,19 +60,28 @@ function objectSize(response: HttpResponse): number | undefined {
   return typeof size === 'string' && /^\d{1,15}$/.test(size) ? Number(size) : undefined
 }
 
-/**
- * Reads the final answer to `request`; `now` is the time for `Retry-After` dates, `total` the
- * upload's length as the protocol knows it for the request's session URI, when it does.
- */
-export function interpret(kind: RequestKind, request: RequestDescription, response: HttpResponse, now: number | undefined, total?: number): ProtocolResult {
+/** What {@link interpret} knows besides the request and its answer. */
+export interface Reading {
+  /** The time for `Retry-After` dates, ms since the epoch. */
+  now?: number | undefined
+  /** The upload's length as the protocol knows it for the request's session URI, when it does. */
+  total?: number | undefined
+  /** Whether a gone session can be replaced (`sessionUrl` is a function): then `gone`, else `upload-gone`. */
+  restartable?: boolean
+}
+
+/** Reads the final answer to `request`. */
+export function interpret(kind: RequestKind, request: RequestDescription, response: HttpResponse, { now, total, restartable }: Reading = {}): ProtocolResult {
   const { status } = response
   if (kind === 'cancel')
     return status === 499 || isGoneStatus(status) || (status >= 200 && status <= 299) ? CANCELLED : httpStatusError('DELETE', response, now)
   if (status === 200 || status === 201) return { kind: 'complete', url: request.url, response, offset: objectSize(response) }
   if (status === 308) return incomplete(request, response, total)
   if (isGoneStatus(status)) {
-    if (kind !== 'create') return GONE
-    return fail('upload-gone', `the GCS session answered ${status}: it expired or was cancelled`, { status, retryable: false })
+    // A session just obtained that is gone, or a fixed session URI: a new creation would find it gone again.
+    if (kind !== 'create' && restartable === true) return GONE
+    const why = kind === 'create' ? 'a session just obtained' : 'and `sessionUrl` is a string, so no new session can be opened'
+    return fail('upload-gone', `the GCS session answered ${status}: it expired or was cancelled (${why})`, { status, retryable: false })
   }
   // A chunk that does not start where the session is: ask for its offset (bounded by the session's mismatch count).
   if (kind === 'append' && status === 400) return { kind: 'mismatch', offset: undefined }

@@ -8,8 +8,9 @@
  * chunk is in flight at a time (`concurrency` does nothing here).
  *
  * Choices this module makes where GCS leaves room (each is tested):
- * - "create" is a status query (empty `PUT`, `Content-Range: bytes *\/total`) to the session URI
- *   from {@link GcsProtocol.endpointFor}, never a chunk: the URI is known before any byte goes,
+ * - The Upload needs no `endpoint`: records name `gcs:`. "create" is a status query (empty `PUT`,
+ *   `Content-Range: bytes *\/total`) to the session URI from {@link GcsProtocol.endpointFor}
+ *   (asked once per file and run, again only after that session was gone), never a chunk: the URI is known before any byte goes,
  *   so the query costs one round trip and nothing else; it tells a fresh session (`308` without
  *   `Range`) from one that already holds bytes (a backend that hands out the same session again),
  *   finalizes an empty file (`*\/0`), and can be repeated after a cut. Its `308` is `created` at the
@@ -18,8 +19,9 @@
  *   caller, else from an earlier request for that URI, else `*` (resume after a reload).
  * - "append" is a chunk `PUT` with `Content-Range: bytes a-b/total`, `a-b/*` while a stream's
  *   length is unknown; an empty last chunk of a stream is `bytes *\/total`. A chunk other than the
- *   last must be whole 256 KiB units (`appendRequest` throws a RangeError otherwise; the session
- *   plans chunks with {@link GcsProtocol.alignChunkEnd}).
+ *   last must be whole 256 KiB units (`appendRequest` throws a RangeError otherwise): the Upload
+ *   ends each chunk with {@link GcsProtocol.alignChunkEnd}, so a `chunkSize` (or an adaptive size)
+ *   that is not a multiple of 256 KiB is rounded down to one, and is at least one unit.
  * - `308` with `Range: bytes=0-n` holds n+1 bytes; without `Range`, none. GCS may keep fewer bytes
  *   than a chunk carried (whole 256 KiB units): a non-final chunk is `appended` at the held
  *   offset, a last chunk not wholly held is a `mismatch` at it (the rest goes again). A `Range`
@@ -27,19 +29,23 @@
  *   is not `bytes=0-n` is `malformed-response`.
  * - `200`/`201` is `complete`; its body (the object's JSON, see {@link parseGcsObject}) is the
  *   result's `response`, and its `size`, when stated, is the offset the Upload checks.
- * - `404`/`410` on a status query or chunk is `gone`: the session restarts only when `sessionUrl`
- *   is a function ({@link GcsProtocol.restartable}), as often as the Upload's `maxRestarts`.
+ * - `404`/`410` on a status query or chunk is `gone` when `sessionUrl` is a function
+ *   ({@link GcsProtocol.restartable}): the Upload opens a new session, as often as its
+ *   `maxRestarts`; with a string it is `upload-gone` (the same URI would be gone again).
  * - `400` to a chunk (a start the session does not hold) is a `mismatch`: ask the offset again.
  * - `408`, `429` and `5xx` are retryable `http-status` errors with `Retry-After`.
  * - Cancel is `DELETE` on the session URI; GCS answers `499`, and `404`/`410` mean already gone.
+ * - The Upload's `headers` option never goes to GCS (its origins are the protocol's own, see
+ *   {@link GcsProtocol.origins}); the session URI is the only credential.
  * @module
  */
-import type { AppendInput, HttpResponse, Protocol, ProtocolResult, RequestDescription, RequestKind } from '../types'
-import { GCS_CHUNK_UNIT, alignChunkEnd, checkGcsChunkSize, chunkRequest, statusRequest, type Context } from './gcs-requests'
+import type { AppendInput, HttpResponse, Protocol, ProtocolResult, RequestDescription, RequestKind, Source } from '../types'
+import { alignChunkEnd, chunkRequest, statusRequest, type Context } from './gcs-requests'
 import { interpret } from './gcs-responses'
-import { GCS_ORIGIN, httpOrigin, resolveSessionUrl, type GcsFile, type GcsSessionUrl } from './gcs-session-url'
+import { isGoneStatus } from './shared'
+import { GCS_ORIGIN, httpOrigin, resolveSessionUrl, type GcsSessionUrl } from './gcs-session-url'
 
-export { GCS_CHUNK_UNIT, alignChunkEnd, checkGcsChunkSize } from './gcs-requests'
+export { GCS_CHUNK_UNIT, alignChunkEnd } from './gcs-requests'
 export { heldBytes, parseGcsObject, type GcsObject } from './gcs-responses'
 export { GCS_ORIGIN, type GcsFile, type GcsSessionUrl } from './gcs-session-url'
 
@@ -68,20 +74,22 @@ export interface GcsOptions {
 export interface GcsProtocol extends Protocol {
   /** `gcs`. */
   readonly name: 'gcs'
+  /** `gcs:`, the endpoint the Upload's records and fingerprints name (no `endpoint` option is needed). */
+  readonly endpoint: 'gcs:'
   /** Whether a gone session can be replaced (`sessionUrl` is a function). */
   readonly restartable: boolean
-  /** Origins a session URI may be on (see {@link GcsOptions.allowedOrigins}). */
-  readonly origins: readonly string[]
-  /** Bytes a non-final chunk is a multiple of: 256 KiB. */
-  readonly chunkUnit: number
   /**
-   * The session URI for a file, which is where its creation (the first status query) goes: the
-   * string option, or what the function answers (called again for each new session). Rejects with
-   * an UploadError (see resolveSessionUrl in ./gcs-session-url).
+   * Origins a session URI may be on (see {@link GcsOptions.allowedOrigins}): the Upload trusts
+   * them for upload URLs and stored records, and sends them none of its `headers`.
    */
-  endpointFor(file: GcsFile): Promise<string>
-  /** Checks the Upload's `chunkSize` option (see {@link checkGcsChunkSize}). */
-  checkChunkSize(chunkSize: unknown): void
+  readonly origins: readonly string[]
+  /**
+   * The session URI for a source, which is where its creation (the first status query) goes: the
+   * string option, or what the function answers. The function is asked once per source (a
+   * creation retried after a network error reuses its answer) and again once that session was
+   * gone. Rejects with an UploadError (see resolveSessionUrl in ./gcs-session-url).
+   */
+  endpointFor(source: Pick<Source, 'name' | 'type' | 'size'>, metadata: Record<string, string>): Promise<string>
   /** The status query; `size` is the upload's length when known (`*` when neither it nor an earlier request names it). */
   offsetRequest(url: string, size?: number): RequestDescription
   /** The end of the next chunk, aligned to 256 KiB unless it is the last (see {@link alignChunkEnd}). */
@@ -110,22 +118,34 @@ export function gcs(options: GcsOptions): GcsProtocol {
     origins.add(origin)
   }
   const ctx: Context = { sizes: new Map() }
+  const restartable = typeof sessionUrl === 'function'
+  // The session URI each source was given (a retried creation reuses it), and the URIs found gone.
+  const opened = new WeakMap<object, Promise<string>>()
+  const gone = new Set<string>()
   return {
     name: 'gcs',
     version: '1',
+    endpoint: 'gcs:',
     earlyLocation: false,
-    restartable: typeof sessionUrl === 'function',
+    restartable,
     origins: [...origins],
-    chunkUnit: GCS_CHUNK_UNIT,
-    endpointFor: (file) => resolveSessionUrl(sessionUrl, file, origins),
+    async endpointFor(source, metadata) {
+      const known = await opened.get(source)?.catch(() => undefined)
+      if (known !== undefined && !gone.has(known)) return known
+      const next = resolveSessionUrl(sessionUrl, { name: source.name, type: source.type, size: source.size, metadata }, origins)
+      opened.set(source, next)
+      return next
+    },
     // `endpoint` is the session URI from endpointFor; any body offered is left out (see above).
     createRequest: (input) => statusRequest(ctx, input.endpoint, 'create', input.size),
     offsetRequest: (url, size) => statusRequest(ctx, url, 'offset', size),
     appendRequest: (input: AppendInput) => chunkRequest(ctx, input),
     cancelRequest: (url) => ({ method: 'DELETE', url, headers: {}, body: null, intent: { kind: 'cancel' } }),
     alignChunkEnd,
-    checkChunkSize: checkGcsChunkSize,
     interpretInterim: () => ({ kind: 'ignored' }),
-    interpret: (kind, request, response) => interpret(kind, request, response, clock?.(), ctx.sizes.get(request.url)),
+    interpret(kind, request, response) {
+      if (kind !== 'cancel' && isGoneStatus(response.status)) gone.add(request.url)
+      return interpret(kind, request, response, { now: clock?.(), total: ctx.sizes.get(request.url), restartable })
+    },
   }
 }

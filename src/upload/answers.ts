@@ -59,7 +59,7 @@ function answerCreate(s: UploadSession, sent: Extract<Sent, { kind: 'create' }>,
     // Only a server that stored every byte of a completing request and did not complete is wrong.
     if (sent.complete && s.offset === length)
       throw new UploadError('malformed-response', 'the server did not complete an upload whose last byte it received', { retryable: false })
-  }
+  } else if (result.offset) acceptOffset(s, result.offset) // no body, bytes held already (GCS: a session handed out again)
   return undefined
 }
 

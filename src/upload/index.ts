@@ -60,18 +60,23 @@ export class BaseUpload<Input> {
     const settings = (this.#settings = resolveSettings(options))
     const base = environment.baseUrl()
     const absolute = (url: string | undefined): string | undefined => (url === undefined ? url : new URL(url, base).href)
-    // A parts protocol (s3()) needs no endpoint: its records name its own (`s3:`).
-    const endpoint = (this.#endpoint = absolute(options.endpoint ?? (options.protocol as Partial<UploadPartsProtocol> | undefined)?.endpoint))
+    // A parts protocol (s3()) or gcs() needs no endpoint: its records name its own (`s3:`, `gcs:`).
+    const own = options.protocol as Partial<UploadPartsProtocol & Protocol> | undefined
+    const endpoint = (this.#endpoint = absolute(options.endpoint ?? own?.endpoint))
     const url = absolute(options.url)
     // (An absolute URL is never empty.)
     if (!endpoint && !url) throw new TypeError('resumable-upload: `endpoint` or `url` is required')
     const origins = new Set([endpoint, url, ...settings.allowedOrigins].map((value) => value && originOf(value)))
-    const trusted = (this.#trusted = (candidate: string): boolean => origins.has(originOf(candidate)))
+    // Such an endpoint's opaque origin ("null") trusts nothing.
+    origins.delete('null')
+    const mine = (candidate: string): boolean => origins.has(originOf(candidate))
+    // A protocol's own origins (GCS) are trusted, but only the Upload's get the user's headers.
+    const trusted = (this.#trusted = (candidate: string): boolean => mine(candidate) || !!own?.origins?.includes(originOf(candidate)))
     this.#environment = environment
     const session = (this.#session = new UploadSession({ ...settings, endpoint, trusted }))
     if (url) Object.assign(session, { url, urlVia: 'stored', needsOffset: true })
     const transport = typeof options.transport === 'object' ? options.transport : environment.transport(options.transport)
-    this.#sender = new RequestSender(transport, options.headers, trusted, settings.stallTimeout)
+    this.#sender = new RequestSender(transport, options.headers, mine, settings.stallTimeout)
     this.#persistence = new UploadPersistence(
       { ...settings, store: url ? undefined : environment.store(options.store, options), endpoint, fingerprint: options.fingerprint },
       (warning) => this.#emitter.emit('warning', warning),

@@ -61,13 +61,14 @@ async function perform(ctx: LoopContext, step: Step): Promise<UploadResult | und
     case 'discover':
       return exchange(ctx, protocol.discoverRequest?.(endpoint) as RequestDescription, undefined, step)
     case 'offset':
-      return exchange(ctx, protocol.offsetRequest(step.url), undefined, step)
+      return exchange(ctx, protocol.offsetRequest(step.url, source.size), undefined, step)
     case 'create': {
       const chunk = step.end === undefined ? undefined : await source.slice(0, step.end)
       const complete = chunk ? chunk.last : source.size === 0
       const { size, name, type } = source
       const request = protocol.createRequest({
-        endpoint,
+        // A protocol may name where each creation goes (GCS: a session URI per file).
+        endpoint: (await protocol.endpointFor?.(source, ctx.metadata)) ?? endpoint,
         size,
         body: chunk ? { start: 0, end: chunk.length } : null,
         complete,
@@ -81,7 +82,7 @@ async function perform(ctx: LoopContext, step: Step): Promise<UploadResult | und
     }
     case 'append': {
       const { url, offset } = step
-      const chunk = await source.slice(offset, step.end)
+      const chunk = await source.slice(offset, protocol.alignChunkEnd?.(offset, step.end, source.size) ?? step.end)
       const { length, last: complete } = chunk
       const request = protocol.appendRequest({ url, offset, end: offset + length, size: source.size, complete })
       return exchange(ctx, request, chunk, { kind: 'append', url, offset, length, complete })

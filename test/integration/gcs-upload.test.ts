@@ -1,186 +1,342 @@
-// The GCS protocol's request descriptions, sent with Node fetch to the GCS emulator by a small
-// test-only driver (the Upload wiring comes later): whole uploads through cuts at random points,
-// partial persistence at random, a stream of unknown length, retryable 429/503, a session that
-// expires (restarted through a sessionUrl function, or upload-gone for a string), an empty file.
-// Every upload checks the stored object's SHA-256.
+/**
+ * `new Upload(file, { protocol: gcs({ sessionUrl }), chunkSize })` (issue 13) in Node against the
+ * GCS emulator (test/support/gcs-emulator.ts, written from Google's documentation: no GCS emulator
+ * installs here): cuts at random points with random partial persistence, a stream of unknown
+ * length, a session that expires (a new one through a `sessionUrl` function, `upload-gone` for a
+ * string), 429/503 retried, an empty file, a session that already holds bytes, resume from the
+ * file store in a new Upload and in a new process after a SIGKILL, and bad input (a `sessionUrl`
+ * function that throws or names another origin, a `Range` beyond the file). Every upload that
+ * completes is checked with the stored object's SHA-256.
+ */
+import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { UploadError } from '../../src/errors'
-import { gcs, parseGcsObject, type GcsProtocol } from '../../src/protocols/gcs'
-import type { HttpResponse, ProtocolResult, RequestDescription, RequestKind } from '../../src/types'
-import { randomData, seededRandom } from '../support/files'
-import { GCS_UNIT as U, startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator'
+import { Upload } from '../../src/node'
+import type { UploadEvents } from '../../src/options'
+import { gcs, parseGcsObject, type GcsOptions } from '../../src/gcs'
+import { randomData, seededRandom, sha256, tempDir, webStream, writeTestFile } from '../support/files'
+import { GCS_UNIT as U, startGcsEmulator, type GcsEmulator, type GcsRequestLog } from '../support/gcs-emulator'
 
-let emulator: GcsEmulator
+const MiB = 1024 * 1024
+const CHILD = new URL('./fixtures/gcs-upload-child.ts', import.meta.url).pathname
+const FAST_RETRY = { retries: 8, minTimeout: 1, maxTimeout: 10, factor: 2, randomize: false }
+
+/** Keeps a random share of the whole units of each non-final or cut chunk (GCS may keep fewer than arrived). */
 let random = seededRandom(13)
+let partial: GcsEmulator
+/** Keeps every unit that arrives. */
+let whole: GcsEmulator
+
 beforeAll(async () => {
-  // GCS may keep fewer units than arrived: here a random share of each non-final or cut chunk.
-  emulator = await startGcsEmulator({ keepUnits: ({ units }) => Math.floor(random() * (units + 1)) })
+  partial = await startGcsEmulator({ keepUnits: ({ units }) => Math.floor(random() * (units + 1)) })
+  whole = await startGcsEmulator({ finalStatus: 201 })
 })
+
 afterAll(async () => {
-  await emulator.close()
+  await partial?.close()
+  await whole?.close()
 })
 
-/** Sends one described request with Node fetch; a lost connection rejects. */
-async function send(request: RequestDescription, data: Uint8Array): Promise<HttpResponse> {
-  const body = request.body === null ? undefined : data.slice(request.body.start, request.body.end)
-  const response = await fetch(request.url, { method: request.method, headers: request.headers, body, redirect: 'manual' })
-  return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() }
+/** A protocol for sessions on `emulator`, from a string or a function. */
+const on = (emulator: GcsEmulator, sessionUrl: GcsOptions['sessionUrl']): ReturnType<typeof gcs> => gcs({ sessionUrl, allowedOrigins: [emulator.url] })
+
+/** The requests `emulator` saw from `from` on that are chunks (a body was declared). */
+function chunks(emulator: GcsEmulator, from: number): GcsRequestLog[] {
+  return emulator.requests.slice(from).filter((request) => /^bytes \d/.test(request.contentRange ?? ''))
 }
 
-interface DriveOptions {
-  chunkSize: number
-  /** Treat the data as a stream of unknown length. */
-  stream?: boolean
-  /** Called before each chunk PUT with its index: arm faults there. */
-  beforeChunk?: (index: number, request: RequestDescription) => void
-  maxRestarts?: number
-}
-
-interface Drive {
-  response: HttpResponse
-  restarts: number
-  failures: number
-}
-
-/** The one-offset session's rules in miniature: create, chunks, a status query after any failure, bounded restarts. */
-async function drive(protocol: GcsProtocol, data: Uint8Array, options: DriveOptions): Promise<Drive> {
-  const size = options.stream ? undefined : data.length
-  const state = { restarts: 0, failures: 0, chunks: 0 }
-  const result = async (kind: RequestKind, request: RequestDescription): Promise<ProtocolResult> => {
-    try {
-      return protocol.interpret(kind, request, await send(request, data))
-    } catch {
-      state.failures++
-      return { kind: 'mismatch', offset: undefined }
-    }
+/** Every chunk other than the last declares whole 256 KiB units (exactly `length` bytes, when given). */
+function expectWholeUnits(logs: GcsRequestLog[], length?: number): void {
+  for (const { contentRange } of logs) {
+    const [, first, last, total] = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(contentRange ?? '') ?? []
+    const declared = Number(last) - Number(first) + 1
+    if (Number(last) + 1 !== Number(total)) expect([declared % U, declared]).toEqual([0, length ?? declared])
   }
-  let url = await protocol.endpointFor({ name: 'x', size, metadata: {} })
-  let answer = await result('create', protocol.createRequest({ endpoint: url, size, body: null, complete: size === 0, metadata: {} }))
-  let offset = 0
-  for (let step = 0; step < 500; step++) {
-    switch (answer.kind) {
-      case 'complete':
-        return { response: (answer as Extract<ProtocolResult, { kind: 'complete' }>).response, ...state }
-      case 'created':
-      case 'offset':
-      case 'appended':
-        offset = answer.offset ?? offset
-        break
-      case 'gone':
-        if (!protocol.restartable) throw new UploadError('upload-gone', 'the session is gone')
-        if (++state.restarts > (options.maxRestarts ?? 3)) throw new UploadError('upload-gone', 'gone again')
-        url = await protocol.endpointFor({ name: 'x', size, metadata: {} })
-        answer = await result('create', protocol.createRequest({ endpoint: url, size, body: null, complete: size === 0, metadata: {} }))
-        continue
-      case 'error':
-        if (!answer.error.retryable) throw answer.error
-        state.failures++
-        answer = await result('offset', protocol.offsetRequest(url, size))
-        continue
-      case 'mismatch':
-        if (answer.offset === undefined) {
-          answer = await result('offset', protocol.offsetRequest(url, size))
-          continue
-        }
-        offset = answer.offset
-        break
-      default:
-        throw new Error(`unexpected ${answer.kind}`)
-    }
-    let end = protocol.alignChunkEnd(offset, offset + options.chunkSize, size)
-    // A stream's source says when it reached the end.
-    if (end >= data.length) end = data.length
-    const request = protocol.appendRequest({ url, offset, end, size, complete: end === data.length })
-    options.beforeChunk?.(state.chunks++, request)
-    answer = await result('append', request)
-  }
-  throw new Error('the driver made no progress')
 }
 
-describe('GCS protocol against the emulator', () => {
+/** Every event of `upload`, by name. */
+function record(upload: Upload) {
+  const events: { [Name in keyof UploadEvents]: UploadEvents[Name][] } = { url: [], progress: [], state: [], retry: [], chunk: [], error: [], warning: [] }
+  for (const name of Object.keys(events) as Array<keyof UploadEvents>) upload.on(name, (event) => (events[name] as unknown[]).push(event))
+  return events
+}
+
+describe('Upload with gcs() in Node', () => {
   it.each([
-    ['a known size, 1 MiB chunks', false, 5 * 1024 * 1024 + 12_345, 1024 * 1024],
-    ['a stream of unknown length, 3 units per chunk', true, 3 * 1024 * 1024 + 77, 3 * U],
-    ['a stream that ends on a unit boundary', true, 8 * U, 3 * U],
-  ])('%s: cuts at random points and partial persistence, SHA-256 equal', async (_, stream, length, chunkSize) => {
-    random = seededRandom(length)
-    const data = randomData(length)
-    const name = `cut-${length}-${stream}.bin`
-    const protocol = gcs({ sessionUrl: await emulator.openSession(name), allowedOrigins: [emulator.url] })
-    let cuts = 0
-    const drove = await drive(protocol, data.bytes, {
-      chunkSize,
-      stream,
-      beforeChunk: (_, request) => {
-        const body = request.body
-        if (body !== null && body.end - body.start > 1 && random() < 0.5) {
-          cuts++
-          emulator.cutNext(1 + Math.floor(random() * (body.end - body.start - 1)))
+    ['a file on disk, chunkSize 1,000,000 (rounded down to 3 units)', 5 * MiB + 12_345, 1_000_000],
+    ['bytes, adaptive chunk sizes (aligned)', 9 * MiB + 5, undefined],
+  ])(
+    '%s: cuts at random points and partial persistence; the object JSON is the result; no app headers to GCS; one request at a time',
+    async (_, length, chunkSize) => {
+      random = seededRandom(length)
+      const data = randomData(length)
+      const name = `cuts-${length}.bin`
+      const { dir, remove } = await tempDir()
+      try {
+        const input = chunkSize === undefined ? new Uint8Array(data.bytes) : await writeTestFile(dir, name, data)
+        const protocol = on(partial, await partial.openSession(name))
+        const upload = new Upload(input, { protocol, chunkSize, concurrency: 4, retry: FAST_RETRY, store: false, headers: { authorization: 'Bearer app' } })
+        const events = record(upload)
+        const from = partial.requests.length
+        let armed = 0
+        partial.cutNext(1 + Math.floor(random() * 3 * U))
+        upload.on('chunk', () => {
+          if (armed < 4 && random() < 0.6) {
+            armed++
+            partial.cutNext(1 + Math.floor(random() * 3 * U))
+          }
+        })
+        const result = await upload.start()
+
+        expect(partial.sha256Of(name)).toBe(data.sha256)
+        expect(parseGcsObject(result.response)).toMatchObject({ name, size: String(length), bucket: 'uploads' })
+        expect(result.url).toBe(upload.url)
+        const mine = partial.requests.slice(from)
+        const cut = mine.filter((request) => request.method === 'PUT' && request.status === undefined)
+        expect(cut.length).toBeGreaterThan(0)
+        // After each cut: a status query naming the total, before any other chunk.
+        for (const lost of cut) {
+          const next = mine[mine.indexOf(lost) + 1]
+          expect(next?.contentRange).toBe(`bytes */${length}`)
         }
-      },
-    })
-    expect(cuts).toBeGreaterThan(0)
-    expect(drove.failures).toBeGreaterThanOrEqual(cuts)
-    expect(emulator.sha256Of(name)).toBe(data.sha256)
-    expect(emulator.objectBytes(name)?.length).toBe(length)
-    expect(parseGcsObject(drove.response)).toMatchObject({ name, size: String(length) })
+        // The server kept fewer units than it received at least once, and the client went on from its Range.
+        expect(mine.some((request) => request.status === 308 && request.bodyBytes >= U && request.range !== undefined)).toBe(true)
+        expectWholeUnits(chunks(partial, from), chunkSize === undefined ? undefined : 3 * U)
+        expect(mine.every((request) => request.authorization === undefined)).toBe(true)
+        expect(partial.maxInFlight).toBe(1)
+        expect(events.retry.length).toBeGreaterThanOrEqual(cut.length)
+        expect(events.state.at(-1)?.state).toBe('complete')
+      } finally {
+        await remove()
+      }
+    },
+  )
+
+  it('a stream of unknown length: a-b/* until the last chunk, which names the total; cuts and partial persistence', async () => {
+    random = seededRandom(77)
+    const data = randomData(3 * MiB + 77)
+    const protocol = on(partial, await partial.openSession('stream.bin'))
+    const upload = new Upload(webStream(data.bytes, 64 * 1024), { protocol, chunkSize: 3 * U, retry: FAST_RETRY, store: false })
+    const from = partial.requests.length
+    partial.cutNext(U + 5)
+    upload.on('chunk', () => random() < 0.4 && partial.cutNext(1 + Math.floor(random() * 3 * U)))
+    await upload.start()
+
+    expect(partial.sha256Of('stream.bin')).toBe(data.sha256)
+    const sent = chunks(partial, from).map((request) => request.contentRange ?? '')
+    expect(sent.slice(0, -1).every((range) => range.endsWith('/*'))).toBe(true)
+    expect(sent.at(-1)).toMatch(new RegExp(`^bytes \\d+-${data.bytes.length - 1}/${data.bytes.length}$`))
+    expectWholeUnits(chunks(partial, from))
   })
 
-  it('429 with Retry-After and 503 are retried; the upload completes', async () => {
-    const data = randomData(3 * U + 5)
-    const protocol = gcs({ sessionUrl: await emulator.openSession('busy.bin'), allowedOrigins: [emulator.url] })
-    const drove = await drive(protocol, data.bytes, {
-      chunkSize: U,
-      beforeChunk: (index) => {
-        if (index === 1) emulator.failNext(429, { 'retry-after': '3' })
-        if (index === 2) emulator.failNext(503)
-      },
-    })
-    expect(drove.failures).toBe(2)
-    expect(emulator.sha256Of('busy.bin')).toBe(data.sha256)
+  it('a stream that ends on a unit boundary: its last chunk, whole units too, names the total', async () => {
+    const data = randomData(6 * U)
+    const upload = new Upload(webStream(data.bytes, 100_000), { protocol: on(whole, await whole.openSession('even.bin')), chunkSize: 3 * U, store: false })
+    const from = whole.requests.length
+    await upload.start()
+    expect(whole.sha256Of('even.bin')).toBe(data.sha256)
+    // The stream source sees the end with the last chunk's bytes: that chunk names the total.
+    expect(whole.requests.slice(from).map((request) => request.contentRange)).toEqual([
+      'bytes */*',
+      `bytes 0-${3 * U - 1}/*`,
+      `bytes ${3 * U}-${6 * U - 1}/${6 * U}`,
+    ])
   })
 
-  it('a session that expires mid-way: a sessionUrl function opens a new one (bounded); a string fails with upload-gone', async () => {
-    const data = randomData(4 * U)
+  it('a session that expires mid-way: a sessionUrl function opens a new one (at most maxRestarts times); a string fails with upload-gone', async () => {
+    const data = randomData(4 * U + 1)
     const opened: string[] = []
-    const protocol = gcs({
-      sessionUrl: async () => opened[opened.push(await emulator.openSession('renewed.bin')) - 1] as string,
-      allowedOrigins: [emulator.url],
+    const protocol = on(whole, async (file) => {
+      expect(file).toMatchObject({ size: data.bytes.length, metadata: { purpose: 'test' } })
+      return opened[opened.push(await whole.openSession('renewed.bin')) - 1] as string
     })
-    const drove = await drive(protocol, data.bytes, {
+    const upload = new Upload(new Uint8Array(data.bytes), { protocol, chunkSize: U, store: 'memory', metadata: { purpose: 'test' }, retry: FAST_RETRY })
+    let expired = false
+    upload.on('chunk', ({ end }) => {
+      if (end === 2 * U && !expired) {
+        expired = true
+        whole.expire(upload.url as string, 410)
+      }
+    })
+    const events = record(upload)
+    await upload.start()
+    expect(opened).toHaveLength(2)
+    expect(events.url.map((event) => event.url)).toEqual(opened)
+    expect(whole.sha256Of('renewed.bin')).toBe(data.sha256)
+
+    // maxRestarts bounds it: every session is gone after its first chunk.
+    let again = 0
+    const always = on(whole, () => whole.openSession(`gone-${++again}.bin`))
+    const bounded = new Upload(new Uint8Array(data.bytes), { protocol: always, chunkSize: U, store: false, maxRestarts: 2, retry: FAST_RETRY })
+    bounded.on('chunk', () => whole.expire(bounded.url as string))
+    await expect(bounded.start()).rejects.toMatchObject({ code: 'upload-gone', message: expect.stringContaining('maxRestarts') as string })
+    expect(again).toBe(3)
+
+    const session = await whole.openSession('fixed.bin')
+    const fixed = new Upload(new Uint8Array(data.bytes), { protocol: on(whole, session), chunkSize: U, store: false })
+    fixed.on('chunk', () => whole.expire(session))
+    await expect(fixed.start()).rejects.toMatchObject({ code: 'upload-gone', status: 404 })
+    expect(whole.sha256Of('fixed.bin')).toBeUndefined()
+  })
+
+  it('429 with Retry-After and 503 are retried with backoff; the upload completes', async () => {
+    const data = randomData(3 * U + 5)
+    const upload = new Upload(new Uint8Array(data.bytes), {
+      protocol: on(whole, await whole.openSession('busy.bin')),
       chunkSize: U,
-      beforeChunk: (index, request) => {
-        if (index === 2) emulator.expire(request.url, 410)
-      },
+      store: false,
+      retry: FAST_RETRY,
+      maxRetryAfter: 0.01,
     })
-    expect([drove.restarts, opened.length]).toEqual([1, 2])
-    expect(emulator.sha256Of('renewed.bin')).toBe(data.sha256)
-
-    const fixed = gcs({ sessionUrl: await emulator.openSession('fixed.bin'), allowedOrigins: [emulator.url] })
-    const failure = drive(fixed, data.bytes, { chunkSize: U, beforeChunk: (index, request) => index === 1 && emulator.expire(request.url) })
-    await expect(failure).rejects.toMatchObject({ code: 'upload-gone' })
-    expect(emulator.sha256Of('fixed.bin')).toBeUndefined()
+    const events = record(upload)
+    let chunk = 0
+    upload.on('chunk', () => {
+      if (++chunk === 1) whole.failNext(429, { 'retry-after': '3' })
+      if (chunk === 2) whole.failNext(503)
+    })
+    await upload.start()
+    expect(events.retry.map((event) => event.error.status)).toEqual([429, 503])
+    expect(whole.sha256Of('busy.bin')).toBe(data.sha256)
   })
 
-  it('an empty file is finalized by the creation status query', async () => {
-    const protocol = gcs({ sessionUrl: await emulator.openSession('empty.bin'), allowedOrigins: [emulator.url] })
-    const drove = await drive(protocol, new Uint8Array(0), { chunkSize: U })
-    expect(parseGcsObject(drove.response)?.size).toBe('0')
-    expect(emulator.objectBytes('empty.bin')?.length).toBe(0)
+  it('an empty file is finalized by the creation status query (bytes */0)', async () => {
+    const session = await whole.openSession('empty.bin')
+    const from = whole.requests.length
+    const result = await new Upload(new Uint8Array(0), { protocol: on(whole, session), store: false }).start()
+    expect(parseGcsObject(result.response)).toMatchObject({ name: 'empty.bin', size: '0' })
+    expect(whole.objectBytes('empty.bin')?.length).toBe(0)
+    expect(whole.requests.slice(from).map((request) => [request.contentRange, request.status])).toEqual([['bytes */0', 201]])
   })
 
-  it('a session that already holds bytes is continued from them (creation reads the Range)', async () => {
-    random = () => 0.999 // keep every unit
+  it('a session that already holds bytes (handed out again): the creation reads its Range and goes on from there', async () => {
     const data = randomData(3 * U)
-    const session = await emulator.openSession('held.bin')
-    await fetch(session, { method: 'PUT', headers: { 'content-range': `bytes 0-${U - 1}/${3 * U}` }, body: data.bytes.slice(0, U) })
-    const held = emulator.session(session)?.persisted
-    expect(held).toBe(U)
-    const protocol = gcs({ sessionUrl: session, allowedOrigins: [emulator.url] })
-    const before = emulator.requests.length
-    await drive(protocol, data.bytes, { chunkSize: U })
-    const chunks = emulator.requests.slice(before).filter((request) => request.bodyBytes > 0)
-    expect(chunks[0]?.contentRange).toBe(`bytes ${U}-${2 * U - 1}/${3 * U}`)
-    expect(emulator.sha256Of('held.bin')).toBe(data.sha256)
+    const session = await whole.openSession('held.bin')
+    await fetch(session, { method: 'PUT', headers: { 'content-range': `bytes 0-${U - 1}/${3 * U}` }, body: new Uint8Array(data.bytes.subarray(0, U)) })
+    const from = whole.requests.length
+    await new Upload(new Uint8Array(data.bytes), { protocol: on(whole, session), chunkSize: U, store: false }).start()
+    expect(chunks(whole, from).map((request) => request.contentRange)).toEqual([`bytes ${U}-${2 * U - 1}/${3 * U}`, `bytes ${2 * U}-${3 * U - 1}/${3 * U}`])
+    expect(whole.sha256Of('held.bin')).toBe(data.sha256)
+  })
+
+  it('a chunkSize below one unit sends one unit per chunk', async () => {
+    const data = randomData(2 * U + 3)
+    const from = whole.requests.length
+    await new Upload(new Uint8Array(data.bytes), { protocol: on(whole, await whole.openSession('small.bin')), chunkSize: 1000, store: false }).start()
+    expect(chunks(whole, from).map((request) => request.bodyBytes)).toEqual([U, U, 3])
+    expect(whole.sha256Of('small.bin')).toBe(data.sha256)
+  })
+})
+
+describe('resume', () => {
+  it('a new Upload resumes from the file store: no new session, a status query naming the total, only the missing bytes', async () => {
+    const { dir, remove } = await tempDir()
+    try {
+      const data = randomData(8 * U + 9)
+      const path = await writeTestFile(dir, 'resume.bin', data)
+      const storeDirectory = `${dir}/store`
+      let opened = 0
+      const protocol = (): ReturnType<typeof gcs> => on(whole, () => (opened++, whole.openSession('resume.bin')))
+      const first = new Upload(path, { protocol: protocol(), chunkSize: 2 * U, storeDirectory })
+      first.on('chunk', ({ end }) => end >= 4 * U && void first.abort())
+      await expect(first.start()).rejects.toMatchObject({ code: 'aborted' })
+      const previous = await Upload.findPrevious(path, { protocol: protocol(), storeDirectory })
+      expect(previous).toHaveLength(1)
+      expect(previous[0]).toMatchObject({ protocol: 'gcs', endpoint: 'gcs:', url: first.url, size: data.bytes.length })
+      const held = whole.session(first.url as string)?.persisted ?? 0
+      expect(held).toBeGreaterThanOrEqual(4 * U)
+
+      const from = whole.requests.length
+      const second = new Upload(path, { protocol: protocol(), chunkSize: 2 * U, storeDirectory })
+      const events = record(second)
+      await second.start()
+      expect(opened).toBe(1)
+      expect(second.url).toBe(first.url)
+      expect(events.url[0]).toMatchObject({ via: 'stored' })
+      expect(whole.requests[from]?.contentRange).toBe(`bytes */${data.bytes.length}`)
+      expect(chunks(whole, from)[0]?.contentRange).toMatch(new RegExp(`^bytes ${held}-`))
+      expect(whole.sha256Of('resume.bin')).toBe(data.sha256)
+      expect(await Upload.findPrevious(path, { protocol: protocol(), storeDirectory })).toEqual([])
+    } finally {
+      await remove()
+    }
+  })
+
+  it('a process killed with SIGKILL at half: a new process resumes from the file store, no new session', async () => {
+    const { dir, remove } = await tempDir()
+    try {
+      const data = randomData(8 * MiB)
+      const path = await writeTestFile(dir, 'crash.bin', data)
+      const storeDirectory = `${dir}/store`
+      const session = await whole.openSession('crash.bin')
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, session, path, storeDirectory, '4'], { stdio: ['ignore', 'pipe', 'inherit'] })
+      let output = ''
+      child.stdout.on('data', (piece: Buffer) => (output += piece.toString()))
+      const killed = await new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)))
+      expect(killed).toBe('SIGKILL')
+      expect([...output.matchAll(/^chunk /gm)]).toHaveLength(4)
+      const held = whole.session(session)?.persisted ?? 0
+      expect(held).toBeGreaterThanOrEqual(4 * MiB)
+      expect(held).toBeLessThan(8 * MiB)
+
+      let opened = 0
+      const protocol = (): ReturnType<typeof gcs> => on(whole, () => (opened++, whole.openSession('other.bin')))
+      expect(await Upload.findPrevious(path, { protocol: protocol(), storeDirectory })).toMatchObject([{ protocol: 'gcs', url: session }])
+      const from = whole.requests.length
+      const upload = new Upload(path, { protocol: protocol(), chunkSize: MiB, storeDirectory })
+      const events = record(upload)
+      await upload.start()
+      expect(opened).toBe(0)
+      expect(events.progress[0]?.bytesAcked).toBe(held)
+      expect(whole.requests[from]?.contentRange).toBe(`bytes */${8 * MiB}`)
+      expect(chunks(whole, from).reduce((sum, request) => sum + request.bodyBytes, 0)).toBe(8 * MiB - held)
+      expect(whole.sha256Of('crash.bin')).toBe(data.sha256)
+      expect(await Upload.findPrevious(path, { protocol: protocol(), storeDirectory })).toEqual([])
+    } finally {
+      await remove()
+    }
+  })
+})
+
+describe('bad input', () => {
+  it('a sessionUrl function that throws: retried, then a typed network error; nothing sent', async () => {
+    let calls = 0
+    const from = whole.requests.length
+    const upload = new Upload(new Uint8Array(10), {
+      protocol: on(whole, () => (calls++, Promise.reject(new Error('backend down')))),
+      store: false,
+      retry: { ...FAST_RETRY, retries: 2 },
+    })
+    await expect(upload.start()).rejects.toMatchObject({ code: 'network', message: expect.stringContaining('backend down') as string })
+    expect(calls).toBe(3)
+    expect(whole.requests.length).toBe(from)
+  })
+
+  it('a sessionUrl function that answers a URL on another origin: location-refused, nothing sent there', async () => {
+    const elsewhere = await startGcsEmulator()
+    try {
+      const upload = new Upload(new Uint8Array(10), { protocol: on(whole, () => elsewhere.openSession('x.bin')), store: 'memory', retry: FAST_RETRY })
+      await expect(upload.start()).rejects.toMatchObject({ code: 'location-refused', retryable: false })
+      // Only the test's own session initiation reached it.
+      expect(elsewhere.requests.map((request) => request.method)).toEqual(['POST'])
+    } finally {
+      await elsewhere.close()
+    }
+  })
+
+  it('a Range beyond the file: offset-invalid, the record forgotten, the session untouched; a new run completes', async () => {
+    const data = randomData(4 * U)
+    const session = await whole.openSession('beyond.bin')
+    const upload = new Upload(new Uint8Array(data.bytes), { protocol: on(whole, session), chunkSize: U, store: 'memory' })
+    let lied = false
+    upload.on('chunk', () => {
+      if (!lied) whole.failNext(308, { range: `bytes=0-${8 * U}` })
+      lied = true
+    })
+    await expect(upload.start()).rejects.toMatchObject({ code: 'offset-invalid', retryable: false })
+    const held = whole.session(session)
+    expect(held?.object).toBeUndefined()
+    expect(sha256(held?.data() ?? Buffer.alloc(0))).toBe(sha256(data.bytes.subarray(0, held?.persisted)))
+    expect(await Upload.findPrevious(new Uint8Array(data.bytes), { protocol: on(whole, session), store: 'memory' })).toEqual([])
+    await upload.start()
+    expect(whole.sha256Of('beyond.bin')).toBe(data.sha256)
   })
 })

@@ -16,6 +16,11 @@ export interface Context {
   /** Pending failures: the next PUT is answered with this and changes nothing. */
   failures: Array<{ status: number; headers: Record<string, string> }>
   options: GcsEmulatorOptions
+  /** PUTs to session URIs in flight now, and the most at once. */
+  inFlight: number
+  maxInFlight: number
+  /** Chunks from `from` on wait for `released` (see GcsEmulator.holdFrom). */
+  hold?: { from: number; released: Promise<void> } | undefined
 }
 
 /** A `PUT` to a live session: a status query, a chunk, or a whole upload without `Content-Range`. */
@@ -34,6 +39,7 @@ export async function putChunk(ctx: Context, session: EmulatedSession, req: Inco
     if (body.length > 0) return answer(res, 400, {}, 'a status query has no body')
     return afterward(ctx, session, res)
   }
+  if (ctx.hold && range.first >= ctx.hold.from) await ctx.hold.released
   if (range.first !== session.persisted)
     return drainThen(req, res, log, 400, `the chunk starts at ${range.first}, the session holds ${session.persisted} bytes`)
   const expected = range.last - range.first + 1

@@ -68,6 +68,8 @@ export interface GcsRequestLog {
   status: number | undefined
   /** The answer's `Range`, when it had one. */
   range: string | undefined
+  /** `Authorization`, when sent (a client must never send its app's credentials to GCS). */
+  authorization: string | undefined
 }
 
 /** A running emulator. */
@@ -86,6 +88,10 @@ export interface GcsEmulator {
   cutNext(afterBytes: number): void
   /** The next PUT is answered `status` (e.g. 503, 429 with `retry-after`) and changes nothing. */
   failNext(status: number, headers?: Record<string, string>): void
+  /** Chunks starting at `offset` or later wait (unread, unanswered) until the function returned is called. */
+  holdFrom(offset: number): () => void
+  /** The most `PUT`s to session URIs that were in flight at once. */
+  readonly maxInFlight: number
   /** The stored object's bytes, or undefined. */
   objectBytes(name: string, bucket?: string): Buffer | undefined
   /** SHA-256 (hex) of the stored object, or undefined. */
@@ -110,7 +116,7 @@ export async function startGcsEmulator(options: GcsEmulatorOptions = {}): Promis
   const expose = (options.exposeHeaders ?? ['Range', 'Location', 'X-GUploader-UploadID', 'Content-Type']).join(', ')
   const idOf = (idOrUrl: string): string => (idOrUrl.includes('upload_id=') ? (new URL(idOrUrl).searchParams.get('upload_id') ?? '') : idOrUrl)
   const failures: Array<{ status: number; headers: Record<string, string> }> = []
-  const context: Context = { sessions, objects, requests, cuts, failures, options }
+  const context: Context = { sessions, objects, requests, cuts, failures, options, inFlight: 0, maxInFlight: 0 }
   const server = createServer((req, res) => {
     if (req.headers.origin !== undefined) {
       res.setHeader('access-control-allow-origin', req.headers.origin)
@@ -147,6 +153,17 @@ export async function startGcsEmulator(options: GcsEmulatorOptions = {}): Promis
     },
     cutNext: (afterBytes) => void cuts.push(afterBytes),
     failNext: (status, headers = {}) => void failures.push({ status, headers }),
+    holdFrom(offset) {
+      let release = (): void => undefined
+      context.hold = { from: offset, released: new Promise<void>((resolve) => (release = resolve)) }
+      return () => {
+        context.hold = undefined
+        release()
+      }
+    },
+    get maxInFlight() {
+      return context.maxInFlight
+    },
     objectBytes: (name, bucket) => stored(name, bucket)?.data,
     sha256Of: (name, bucket) => {
       const found = stored(name, bucket)
@@ -164,7 +181,8 @@ export async function startGcsEmulator(options: GcsEmulatorOptions = {}): Promis
 async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const target = new URL(req.url ?? '/', 'http://emulator')
   const path = UPLOAD_PATH.exec(target.pathname)
-  const log: GcsRequestLog = { method: req.method ?? 'GET', contentRange: req.headers['content-range'], bodyBytes: 0, status: undefined, range: undefined }
+  const { authorization, 'content-range': contentRange } = req.headers
+  const log: GcsRequestLog = { method: req.method ?? 'GET', contentRange, bodyBytes: 0, status: undefined, range: undefined, authorization }
   ctx.requests.push(log)
   res.on('finish', () => {
     log.status = res.statusCode
@@ -184,6 +202,8 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): P
     return drainThen(req, res, log, 499, '')
   }
   if (req.method !== 'PUT') return drainThen(req, res, log, 405, 'PUT chunks to the session URI')
+  ctx.maxInFlight = Math.max(ctx.maxInFlight, ++ctx.inFlight)
+  res.once('close', () => ctx.inFlight--)
   const failure = ctx.failures.shift()
   if (failure) {
     await readAll(req, log)

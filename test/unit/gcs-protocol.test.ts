@@ -3,13 +3,13 @@
 // 200/201 with the object JSON, 404/410, 400, 429/5xx, 499), and the session URI checks. No network.
 import { describe, expect, it } from 'vitest'
 import { UploadError } from '../../src/errors'
-import { GCS_CHUNK_UNIT, alignChunkEnd, checkGcsChunkSize, gcs, heldBytes, parseGcsObject } from '../../src/protocols/gcs'
+import { GCS_CHUNK_UNIT, alignChunkEnd, gcs, heldBytes, parseGcsObject } from '../../src/protocols/gcs'
 import type { HeaderMap, HttpResponse, ProtocolResult, RequestDescription } from '../../src/types'
 
 const U = GCS_CHUNK_UNIT
 const SESSION = 'https://storage.googleapis.com/upload/storage/v1/b/b/o?uploadType=resumable&name=a.bin&upload_id=ABC'
 const res = (status: number, headers: HeaderMap = {}, body = ''): HttpResponse => ({ status, headers, body })
-const file = { size: 10 * U, metadata: {} }
+const file = { size: 10 * U }
 const protocol = (): ReturnType<typeof gcs> => gcs({ sessionUrl: SESSION, clock: () => Date.UTC(2026, 0, 1) })
 const append = (offset: number, end: number, size: number | undefined, complete = end === size): RequestDescription =>
   protocol().appendRequest({ url: SESSION, offset, end, size, complete })
@@ -60,13 +60,8 @@ describe('gcs requests', () => {
     expect(protocol().cancelRequest(SESSION)).toMatchObject({ method: 'DELETE', url: SESSION, body: null, intent: { kind: 'cancel' } })
   })
 
-  it('chunk sizes: the user option must be whole 256 KiB units; planned ends are aligned unless last', () => {
-    expect(() => checkGcsChunkSize(8 * U)).not.toThrow()
-    expect(() => checkGcsChunkSize(Infinity)).not.toThrow()
-    expect(() => checkGcsChunkSize(undefined)).not.toThrow()
-    expect(() => checkGcsChunkSize(1_000_000)).toThrow(RangeError)
-    expect(() => checkGcsChunkSize(0)).toThrow(RangeError)
-    expect(() => checkGcsChunkSize('8MiB')).toThrow(TypeError)
+  it('chunk ends are aligned down to whole 256 KiB units (at least one) unless last', () => {
+    expect(protocol().alignChunkEnd).toBe(alignChunkEnd)
     expect(alignChunkEnd(0, 1_000_000, 5_000_000)).toBe(3 * U)
     expect(alignChunkEnd(U, U + 10, 5_000_000)).toBe(2 * U) // at least one unit
     expect(alignChunkEnd(19 * U, 19 * U + 10, 19 * U + 100)).toBe(19 * U + 100) // less than a unit left: the last chunk
@@ -122,12 +117,23 @@ describe('gcs answers', () => {
     expect(protocol().interpret('create', create(), res(code, {}, 'not json'))).toMatchObject({ kind: 'complete', offset: undefined })
   })
 
-  it.each([404, 410])('%i: gone for status queries and chunks, upload-gone for a session just obtained', (code) => {
-    expect(protocol().interpret('offset', status(), res(code))).toEqual({ kind: 'gone' })
-    expect(protocol().interpret('append', append(0, U, 10 * U), res(code))).toEqual({ kind: 'gone' })
-    const error = errorOf(protocol().interpret('create', create(), res(code)))
-    expect([error.code, error.status, error.retryable]).toEqual(['upload-gone', code, false])
-  })
+  it.each([404, 410])(
+    '%i: gone for status queries and chunks when sessionUrl is a function, else upload-gone; upload-gone for a session just obtained',
+    (code) => {
+      const renewable = (): ReturnType<typeof gcs> => gcs({ sessionUrl: () => Promise.resolve(SESSION) })
+      expect(renewable().interpret('offset', status(), res(code))).toEqual({ kind: 'gone' })
+      expect(renewable().interpret('append', append(0, U, 10 * U), res(code))).toEqual({ kind: 'gone' })
+      for (const [p, kind, request] of [
+        [protocol(), 'offset', status()],
+        [protocol(), 'append', append(0, U, 10 * U)],
+        [renewable(), 'create', create()],
+        [protocol(), 'create', create()],
+      ] as const) {
+        const error = errorOf(p.interpret(kind, request, res(code)))
+        expect([error.code, error.status, error.retryable]).toEqual(['upload-gone', code, false])
+      }
+    },
+  )
 
   it('400 to a chunk is a mismatch (ask the offset); 400 to a status query fails', () => {
     expect(protocol().interpret('append', append(0, U, 10 * U), res(400))).toEqual({ kind: 'mismatch', offset: undefined })
@@ -166,17 +172,35 @@ describe('gcs answers', () => {
 describe('gcs session URI', () => {
   it('a string is used as it is; its origin is allowed', async () => {
     const p = gcs({ sessionUrl: 'http://127.0.0.1:9/upload?upload_id=1' })
-    expect(p.restartable).toBe(false)
+    expect([p.restartable, p.endpoint]).toEqual([false, 'gcs:'])
     expect(p.origins).toEqual(['https://storage.googleapis.com', 'http://127.0.0.1:9'])
-    await expect(p.endpointFor(file)).resolves.toBe('http://127.0.0.1:9/upload?upload_id=1')
+    await expect(p.endpointFor(file, {})).resolves.toBe('http://127.0.0.1:9/upload?upload_id=1')
   })
 
-  it('a function is called with the file and may restart', async () => {
+  it('a function is called with the file once per source, and again once its session was gone', async () => {
     const seen: unknown[] = []
-    const p = gcs({ sessionUrl: async (f) => (seen.push(f), SESSION) })
+    const p = gcs({ sessionUrl: async (f) => (seen.push(f), `${SESSION}${seen.length}`) })
     expect(p.restartable).toBe(true)
-    await expect(p.endpointFor({ ...file, name: 'a.bin' })).resolves.toBe(SESSION)
-    expect(seen).toEqual([{ ...file, name: 'a.bin' }])
+    const source = { ...file, name: 'a.bin', type: 'text/plain' }
+    await expect(p.endpointFor(source, { k: 'v' })).resolves.toBe(`${SESSION}1`)
+    // A creation retried (after a network error) reuses the session; another source gets its own.
+    await expect(p.endpointFor(source, { k: 'v' })).resolves.toBe(`${SESSION}1`)
+    await expect(p.endpointFor({ size: 1 }, {})).resolves.toBe(`${SESSION}2`)
+    expect(p.interpret('append', p.appendRequest({ url: `${SESSION}1`, offset: 0, end: U, size: 10 * U, complete: false }), res(410))).toEqual({ kind: 'gone' })
+    await expect(p.endpointFor(source, { k: 'v' })).resolves.toBe(`${SESSION}3`)
+    expect(seen).toEqual([
+      { size: 10 * U, name: 'a.bin', type: 'text/plain', metadata: { k: 'v' } },
+      { size: 1, name: undefined, type: undefined, metadata: {} },
+      { size: 10 * U, name: 'a.bin', type: 'text/plain', metadata: { k: 'v' } },
+    ])
+  })
+
+  it('a function that failed is asked again for the same source', async () => {
+    let calls = 0
+    const p = gcs({ sessionUrl: () => (++calls === 1 ? Promise.reject(new Error('down')) : Promise.resolve(SESSION)) })
+    await expect(p.endpointFor(file, {})).rejects.toMatchObject({ code: 'network', retryable: true })
+    await expect(p.endpointFor(file, {})).resolves.toBe(SESSION)
+    expect(calls).toBe(2)
   })
 
   it.each([
@@ -188,7 +212,7 @@ describe('gcs session URI', () => {
     ['answers a number', () => Promise.resolve(42 as unknown as string), 'malformed-response', false],
   ])('a function that %s gives a typed error', async (_, sessionUrl, code, retryable) => {
     const error: unknown = await gcs({ sessionUrl })
-      .endpointFor(file)
+      .endpointFor(file, {})
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(UploadError)
     expect([(error as UploadError).code, (error as UploadError).retryable]).toEqual([code, retryable])
@@ -196,9 +220,9 @@ describe('gcs session URI', () => {
 
   it('an UploadError thrown by the function is kept; allowedOrigins replaces the default', async () => {
     const thrown = new UploadError('aborted', 'stop')
-    await expect(gcs({ sessionUrl: () => Promise.reject(thrown) }).endpointFor(file)).rejects.toBe(thrown)
+    await expect(gcs({ sessionUrl: () => Promise.reject(thrown) }).endpointFor(file, {})).rejects.toBe(thrown)
     const p = gcs({ sessionUrl: () => Promise.resolve(SESSION), allowedOrigins: ['https://gcs.example.com'] })
-    await expect(p.endpointFor(file)).rejects.toMatchObject({ code: 'location-refused' })
+    await expect(p.endpointFor(file, {})).rejects.toMatchObject({ code: 'location-refused' })
   })
 
   it('bad options throw at once', () => {
