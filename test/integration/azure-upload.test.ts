@@ -58,8 +58,8 @@ function blockLists(name: string, from = 0): ProxiedRequest[] {
   return proxy.requests.slice(from).filter((request) => request.method === 'GET' && request.url.includes(`/${name}?`) && request.url.includes('comp=blocklist'))
 }
 
-/** Node's transport, counting requests in flight. */
-function countingTransport(): Transport & { max: number } {
+/** Node's transport, counting requests in flight and keeping each answer's URL and status. */
+function countingTransport(): Transport & { max: number; answers: Array<{ url: string; status: number }> } {
   const base = nodeHttpTransport()
   let now = 0
   const counting = {
@@ -67,10 +67,13 @@ function countingTransport(): Transport & { max: number } {
     seesInterimResponses: base.seesInterimResponses,
     reportsUploadProgress: base.reportsUploadProgress,
     max: 0,
+    answers: [] as Array<{ url: string; status: number }>,
     send: async (...args: Parameters<Transport['send']>) => {
       counting.max = Math.max(counting.max, ++now)
       try {
-        return await base.send(...args)
+        const response = await base.send(...args)
+        counting.answers.push({ url: args[0].url, status: response.status })
+        return response
       } finally {
         now--
       }
@@ -258,31 +261,30 @@ describe('Upload with azureBlob()', () => {
   it('an expired SAS is refreshed through the url function: every first block 403, one new SAS for all, whole blob', async () => {
     const name = 'upload-refresh.bin'
     const data = randomData(12 * MiB)
-    const urls = [viaProxy(name, new Date(Date.now() - 60_000))]
+    // Straight to Azurite: it answers the expired SAS before reading the body, which the cutting proxy does not pass on at once.
+    const urls = [azurite.sasUrl(name, new Date(Date.now() - 60_000))]
     let urlCalls = 0
-    const from = proxy.requests.length
+    const transport = countingTransport()
     const upload = new Upload(new Uint8Array(data.bytes), {
-      protocol: azureBlob({ url: () => urls[urlCalls++] ?? viaProxy(name) }),
+      protocol: azureBlob({ url: () => urls[urlCalls++] ?? azurite.sasUrl(name) }),
       chunkSize: 4 * MiB,
       concurrency: 3,
       store: false,
+      transport,
     })
+    const events = record(upload)
     await upload.start()
     await expectStored(name, data)
     expect(urlCalls).toBe(2)
-    const puts = blockPuts(name, from)
-    expect(
-      puts
-        .filter((put) => put.status === 403)
-        .map((put) => put.block)
-        .sort(),
-    ).toEqual([1, 2, 3])
-    expect(
-      puts
-        .filter((put) => put.status === 201)
-        .map((put) => put.block)
-        .sort(),
-    ).toEqual([1, 2, 3])
+    const answered = (status: number) =>
+      transport.answers
+        .filter((answer) => answer.status === status)
+        .map((answer) => blockNumber(answer.url))
+        .sort()
+    expect(answered(403)).toEqual([1, 2, 3])
+    expect(answered(201)).toEqual([1, 2, 3])
+    // A refresh is no retry.
+    expect(events.retry).toEqual([])
   })
 
   it('a fixed SAS URL that expired fails with a typed error saying the token expired; nothing is committed', async () => {
