@@ -6,14 +6,20 @@
  */
 import type { S3RecordState } from '../protocols/s3-types'
 import type { UploadWarning } from '../persistence-types'
-import type { PartsRecordHooks } from './parts-runner-types'
+import type { PartsRecordHooks, PartsRecordProgress } from './parts-runner-types'
+
+/** One write: the protocol state and the progress it stands for. */
+type Entry = [state: S3RecordState, progress: PartsRecordProgress]
+
+/** The progress of a state when the caller gives none: its parts, none of them counted, no URL. */
+const NO_PROGRESS: PartsRecordProgress = { offset: 0, url: undefined }
 
 /** Shortest time between two record writes while parts complete, ms. */
 export const RECORD_INTERVAL = 1000
 
 /** Writes an upload's record, throttled. */
 export class RecordWriter {
-  private pending: S3RecordState | undefined
+  private pending: Entry | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
   private last = -Infinity
   private writes: Promise<void> = Promise.resolve()
@@ -32,16 +38,16 @@ export class RecordWriter {
   ) {}
 
   /** Writes `state` at once (a new upload: a crash from here on must find it). */
-  async writeNow(state: S3RecordState): Promise<void> {
+  async writeNow(state: S3RecordState, progress: PartsRecordProgress = NO_PROGRESS): Promise<void> {
     this.cancel()
-    this.pending = state
+    this.pending = [state, progress]
     this.write()
     await this.writes
   }
 
   /** Writes `state` now when the last write is a second old, else once it is (the latest state wins). */
-  update(state: S3RecordState): void {
-    this.pending = state
+  update(state: S3RecordState, progress: PartsRecordProgress = NO_PROGRESS): void {
+    this.pending = [state, progress]
     if (this.timer !== undefined) return
     const wait = this.last + RECORD_INTERVAL - this.now()
     if (wait <= 0) this.write()
@@ -65,14 +71,14 @@ export class RecordWriter {
 
   private write(): void {
     this.timer = undefined
-    const state = this.pending
+    const entry = this.pending
     const hooks = this.hooks
     this.pending = undefined
-    if (state === undefined || hooks === undefined) return
+    if (entry === undefined || hooks === undefined) return
     this.last = this.now()
     this.written++
     this.writes = this.writes
-      .then(() => hooks.save(state))
+      .then(() => hooks.save(...entry))
       .catch((cause: unknown) => this.warn({ code: 'store-unavailable', message: 'the upload record could not be written', cause }))
   }
 }

@@ -25,12 +25,20 @@ export interface PartSendHooks {
 /** Sends one part and resolves with S3's answer; rejects with an UploadError when none came. */
 export type PartSender = (request: S3PartRequest, chunk: SourceChunk, hooks: PartSendHooks) => Promise<HttpResponse>
 
+/** What a record write says besides the protocol state: where the upload stands, for people and `findPrevious`. */
+export interface PartsRecordProgress {
+  /** Bytes in the parts the server holds. */
+  offset: number
+  /** The object's URL (a signed part URL without its query), once a part of this upload was signed. */
+  url: string | undefined
+}
+
 /** Reads and writes the upload's record (the Upload's persistence, for this upload's key). */
 export interface PartsRecordHooks {
   /** The stored state, or undefined when there is none (anything else is checked before use). */
   load(): MaybePromise<unknown>
   /** Writes `state`; the runner calls it at most once a second while parts complete, then once when it stops. */
-  save(state: S3RecordState): MaybePromise<void>
+  save(state: S3RecordState, progress: PartsRecordProgress): MaybePromise<void>
 }
 
 /** The Upload's event sink: the same names and payloads as `upload.on(name, handler)`. */

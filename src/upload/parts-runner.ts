@@ -160,8 +160,9 @@ export class PartsRunner {
     )
     const upload = protocol.readCreated(answer)
     this.upload = upload
+    this.lastPartUrl = undefined
     // A stream cannot be read again after a reload: it has no record.
-    if (size !== undefined) await this.writer.writeNow((this.resumeState = protocol.recordState(upload, partSize, [])))
+    if (size !== undefined) await this.writer.writeNow((this.resumeState = protocol.recordState(upload, partSize, [])), { offset: 0, url: undefined })
     return { upload, partSize, held: [] }
   }
 
@@ -215,7 +216,10 @@ export class PartsRunner {
       if (effect.kind === 'state') this.enter(effect.state)
       else if (effect.kind === 'chunk') {
         this.input.emit('chunk', { start: effect.start, end: effect.end })
-        if (effect.save) this.writer.update((this.resumeState = this.input.protocol.recordState(start.upload, start.partSize, held())))
+        if (!effect.save) continue
+        const parts = held()
+        const progress = { offset: heldBytes(parts, start.partSize, this.input.source.size ?? 0), url: objectUrl(this.lastPartUrl) }
+        this.writer.update((this.resumeState = this.input.protocol.recordState(start.upload, start.partSize, parts)), progress)
       }
     }
   }
@@ -248,6 +252,13 @@ export class PartsRunner {
     this.state = state
     this.input.emit('state', { state, previous })
   }
+}
+
+/** Bytes in `parts` of a `size` byte source in parts of `partSize` (each full but the last). */
+function heldBytes(parts: readonly S3HeldPart[], partSize: number, size: number): number {
+  let bytes = 0
+  for (const { number } of parts) bytes += Math.max(0, Math.min(partSize, size - (number - 1) * partSize))
+  return bytes
 }
 
 /** The object's URL from one of its part URLs: the same URL without the query. */

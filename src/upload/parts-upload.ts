@@ -7,19 +7,27 @@
  * `abort({ terminate: true })`.
  *
  * The record is an ordinary upload record, so `persistBlob`, `Upload.restoreAll` and
- * `Upload.findPrevious` treat it as they treat IETF and tus records. Its `url` names the
- * multipart upload and carries the protocol's state (upload id, key, part size, parts completed)
- * as JSON in its `state` parameter: a record keeps no other protocol fields.
+ * `Upload.findPrevious` treat it as they treat IETF and tus records: its `url` is the object's URL
+ * (a signed part URL without its query, so never a signature) once a part was signed, before that
+ * a placeholder naming the key on a host that never resolves (`https://multipart.invalid/<key>`);
+ * its `offset` the bytes of the parts completed; its `state` the protocol's state as JSON (upload
+ * id, key, part size, parts completed with their ETags). Records of the previous version kept
+ * that state in the `url` (`https://multipart.invalid/?state=<JSON>`): they still resume.
  * @module
  */
 import { UploadError } from '../errors'
 import type { UploadEvents, UploadResult, UploadState } from '../options'
+import type { S3RecordState } from '../protocols/s3-types'
 import { RequestSender } from '../request-sender'
-import { partSenderFor, type PartsHost, type PartsProtocol, type PartsRun, type UploadPartsProtocol } from './parts-runner-types'
+import type { UploadRecord } from '../types'
+import { partSenderFor, type PartsHost, type PartsProtocol, type PartsRecordProgress, type PartsRun, type UploadPartsProtocol } from './parts-runner-types'
 import { resolveSettings } from './settings'
 
-/** The `url` of a parts upload's record: a placeholder host (`.invalid` never resolves) and the state. */
-const RECORD_URL = 'https://multipart.invalid/?state='
+/** The `url` of a parts upload's record before a part was signed: a placeholder host (`.invalid` never resolves), then the key. */
+const PLACEHOLDER_URL = 'https://multipart.invalid/'
+
+/** How the previous version's records carried the state: in the `url`, after this. */
+const LEGACY_STATE_URL = `${PLACEHOLDER_URL}?state=`
 
 /** What `terminate` needs of an Upload's latest parts run. */
 interface RunEntry {
@@ -58,19 +66,24 @@ export function uploadParts<P extends PartsProtocol>(protocol: P): P & UploadPar
   }
 }
 
-/** The record `url` for a protocol state. */
-export function recordUrl(state: unknown): string {
-  return RECORD_URL + encodeURIComponent(JSON.stringify(state))
-}
-
-/** The protocol state in a record `url`, or undefined when it holds none. */
-export function stateOfRecordUrl(url: string | undefined): unknown {
-  if (!url?.startsWith(RECORD_URL)) return undefined
+/**
+ * The protocol state a stored record holds: its `state` (JSON), or in a record of the previous
+ * version the JSON in its `url`; undefined when there is none or it is not JSON (the protocol then
+ * starts afresh).
+ */
+export function recordState(record: Pick<UploadRecord, 'url' | 'state'> | undefined): unknown {
+  const text = record?.state ?? (record?.url.startsWith(LEGACY_STATE_URL) ? decodeURIComponent(record.url.slice(LEGACY_STATE_URL.length)) : undefined)
   try {
-    return JSON.parse(decodeURIComponent(url.slice(RECORD_URL.length))) as unknown
+    return text === undefined ? undefined : (JSON.parse(text) as unknown)
   } catch {
     return undefined
   }
+}
+
+/** What a record write stores: the object's URL (or the placeholder), the state as JSON, and the bytes held. */
+export function recordFields(state: S3RecordState, progress: PartsRecordProgress): { url: string; parts: { state: string; offset: number } } {
+  const url = progress.url ?? PLACEHOLDER_URL + encodeURIComponent(state.key)
+  return { url, parts: { state: JSON.stringify(state), offset: progress.offset } }
 }
 
 async function runParts(protocol: PartsProtocol, host: PartsHost, entry: RunEntry): Promise<UploadResult> {
@@ -106,7 +119,13 @@ async function runParts(protocol: PartsProtocol, host: PartsHost, entry: RunEntr
       retry: settings.retry,
       maxRetryAfter: settings.maxRetryAfter,
       maxRestarts: settings.restartOnGone ? settings.maxRestarts : 0,
-      record: { load: () => stateOfRecordUrl(record?.url), save: (state) => persistence.saveUrl(recordUrl(state), protocol, source.size, {}) },
+      record: {
+        load: () => recordState(record),
+        save: (state, progress) => {
+          const { url, parts } = recordFields(state, progress)
+          persistence.saveUrl(url, protocol, source.size, {}, parts)
+        },
+      },
       emit: (name, event) => {
         if (name !== 'state') {
           if (name === 'progress')

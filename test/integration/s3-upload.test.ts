@@ -13,6 +13,7 @@ import { Upload } from '../../src/node'
 import type { UploadEvents } from '../../src/options'
 import type { S3Callbacks } from '../../src/protocols/s3-types'
 import { s3 } from '../../src/s3'
+import { fileStore } from '../../src/stores/file'
 import { startCuttingProxy } from '../support/cutting-proxy'
 import { randomData, tempDir, writeTestFile } from '../support/files'
 import { createS3Backend, type S3TestBackend } from '../support/s3-backend'
@@ -106,6 +107,15 @@ describe('Upload with s3()', () => {
       upload.pause()
       expect(upload.state).toBe('paused')
       await Promise.all(server.partRequests.map((part) => part.closed))
+      // findPrevious shows real progress: the bytes of whole parts stored, and the object's URL (no signature).
+      const previous = async () => (await Upload.findPrevious(path, { protocol: s3(callbacks), storeDirectory: dir }))[0]
+      await expect.poll(async () => (await previous())?.offset, { timeout: 10_000 }).toBeGreaterThan(0)
+      const paused = (await previous())!
+      expect(paused.offset % (5 * MiB)).toBe(0)
+      expect(paused.offset).toBeLessThanOrEqual(events.chunk.length * 5 * MiB)
+      expect(new URL(paused.url).origin).toBe(server.endpoint)
+      expect(new URL(paused.url).search).toBe('')
+      expect(JSON.parse(paused.state!)).toMatchObject({ partSize: 5 * MiB, parts: expect.any(Array) })
       const sentBeforeResume = server.partRequests.length
       upload.resume()
       await running
@@ -121,6 +131,38 @@ describe('Upload with s3()', () => {
       expect(new Set(storedAfter).size).toBe(storedAfter.length)
       expect(storedAfter.length).toBeLessThanOrEqual(8 - 2)
       expect(events.state.map((event) => event.state)).toEqual(['creating', 'uploading', 'paused', 'creating', 'uploading', 'complete'])
+    } finally {
+      await remove()
+    }
+  })
+
+  it('a record of the previous version (the state in its url) still resumes: no new createMultipartUpload, only missing parts', async () => {
+    const { dir, remove } = await tempDir()
+    try {
+      const callbacks = keyed(backend)
+      const data = randomData(16 * MiB) // 4 parts
+      const path = await writeTestFile(dir, 'legacy.bin', data)
+      const options = { protocol: s3(callbacks), chunkSize: 5 * MiB, concurrency: 1, storeDirectory: dir, retry: FAST_RETRY }
+      const first = new Upload(path, options)
+      const stored = new Promise<void>((resolve) => first.on('chunk', () => resolve()))
+      const running = first.start()
+      await stored
+      first.pause()
+      const store = fileStore(dir)
+      await expect.poll(async () => (await store.list())[0]?.offset, { timeout: 10_000 }).toBeGreaterThan(0)
+      const settled = expect(running).rejects.toMatchObject({ code: 'aborted' })
+      await first.abort()
+      await settled
+      // Rewritten as the previous version wrote it: no `state`, the state as JSON in the url's query.
+      const { state, ...current } = (await store.list())[0]!
+      await store.put({ ...current, offset: 0, url: `https://multipart.invalid/?state=${encodeURIComponent(state!)}` })
+
+      const [creates, lists] = [backend.calls.createMultipartUpload, backend.calls.listParts]
+      const from = server.partRequests.length
+      await new Upload(path, options).start()
+      expect([backend.calls.createMultipartUpload - creates, backend.calls.listParts - lists]).toEqual([0, 1])
+      expect(server.partRequests.slice(from).map((part) => part.partNumber)).not.toContain(1)
+      expect(await backend.sha256Of(callbacks.lastKey()!)).toEqual({ sha256: data.sha256, size: data.bytes.length })
     } finally {
       await remove()
     }

@@ -56,7 +56,7 @@ function memoryBucket(refusals: Refusal[]) {
     parts.set(request.partNumber, new Uint8Array(chunk.body as Uint8Array))
     return { status: 200, headers: { etag: `"${request.partNumber}"` }, body: '' }
   }
-  return { callbacks, send, sends, stored: () => object }
+  return { callbacks, send, sends, stored: () => object, parts }
 }
 
 function runner(bucket: ReturnType<typeof memoryBucket>, bytes: Uint8Array, options: { maxRetryAfter?: number; signal?: AbortSignal } = {}) {
@@ -211,5 +211,40 @@ describe('callback errors', () => {
     expect(error).toBeInstanceOf(UploadError)
     expect(error).toMatchObject({ code: 'callback-invalid', retryable: false, message: 'listParts must answer an array of parts; it answered an object' })
     expect([lists, retries.length, bucket.sends.length]).toEqual([1, 0, 0])
+  })
+})
+
+describe('record writes of a run', () => {
+  beforeEach(() => vi.useFakeTimers({ now: Date.UTC(2026, 11, 1) })) // the clock stands still: no write is a second after another
+  afterEach(() => vi.useRealTimers())
+
+  it('each write carries the bytes of the parts held and the object URL once a part was signed (never a signature)', async () => {
+    const data = randomData(11 * MiB) // 5 + 5 + 1 MiB
+    const bucket = memoryBucket([])
+    bucket.callbacks.completeMultipartUpload = () => 'done' as never // callback-invalid: the run stops, the record stays
+    const saves: [parts: number[], offset: number, url: string | undefined][] = []
+    const run = new PartsRunner({
+      source: bytesSource(data.bytes),
+      protocol: s3(bucket.callbacks),
+      send: bucket.send,
+      concurrency: 1,
+      chunkSize: 5 * MiB,
+      retry: FAST_RETRY,
+      maxRestarts: 0,
+      record: { load: () => undefined, save: (state, progress) => void saves.push([state.parts.map((part) => part.number), progress.offset, progress.url]) },
+      emit: () => undefined,
+      signal: new AbortController().signal,
+    })
+    await expect(run.run()).rejects.toMatchObject({ code: 'callback-invalid' })
+    // At once on create (nothing held, no URL yet); the part writes wait for the second to pass, so the final write holds all three.
+    expect(saves).toEqual([
+      [[], 0, undefined],
+      [[1, 2, 3], 11 * MiB, `${BUCKET}/k1`],
+    ])
+    const parts = [1, 2, 3].map((number) => bucket.parts.get(number)!)
+    expect(parts.map((part) => part.length)).toEqual([5 * MiB, 5 * MiB, 1 * MiB])
+    const whole = new Uint8Array(data.bytes.length)
+    parts.forEach((part, index) => whole.set(part, index * 5 * MiB))
+    expect(sha256(whole)).toBe(data.sha256)
   })
 })

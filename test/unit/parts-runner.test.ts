@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { S3RecordState } from '../../src/protocols/s3-types'
 import { openBytesDone, openPartDone, openPartRead, openParts, openPartsDone, partToRead } from '../../src/upload/parts-open'
 import { RecordWriter } from '../../src/upload/parts-runner-record'
+import { recordFields, recordState } from '../../src/upload/parts-upload'
 
 describe('open-ended part plan (a stream)', () => {
   it('reads at most concurrency parts ahead of what is stored, and knows the size once the last part is read', () => {
@@ -100,5 +101,29 @@ describe('record writes of a parts upload', () => {
     writer.update(state(1))
     await writer.flush()
     expect([warnings, saved]).toEqual([['store-unavailable'], [1]])
+  })
+})
+
+describe('record fields of a parts upload (parts-upload.ts)', () => {
+  const state: S3RecordState = { uploadId: 'u 1', key: 'uploads/a b.bin', partSize: 5, parts: [{ number: 1, etag: '"a"' }] }
+
+  it('url: the object URL once a part was signed, else a placeholder naming the key; state as JSON; offset as given', () => {
+    expect(recordFields(state, { offset: 5, url: 'https://bucket.example/uploads/a%20b.bin' })).toEqual({
+      url: 'https://bucket.example/uploads/a%20b.bin',
+      parts: { state: JSON.stringify(state), offset: 5 },
+    })
+    const placeholder = recordFields(state, { offset: 0, url: undefined }).url
+    expect(placeholder).toBe('https://multipart.invalid/uploads%2Fa%20b.bin')
+    expect(new URL(placeholder).protocol).toBe('https:')
+  })
+
+  it('reads the state back from `state`, or from the url of a record of the previous version', () => {
+    const { url, parts } = recordFields(state, { offset: 5, url: undefined })
+    expect(recordState({ url, state: parts.state })).toEqual(state)
+    expect(recordState({ url: `https://multipart.invalid/?state=${encodeURIComponent(JSON.stringify(state))}` })).toEqual(state)
+    expect(recordState({ url: 'https://multipart.invalid/?state=%7Bnot json' })).toBeUndefined()
+    expect(recordState({ url, state: '{not json' })).toBeUndefined()
+    expect(recordState({ url: 'https://bucket.example/k' })).toBeUndefined()
+    expect(recordState(undefined)).toBeUndefined()
   })
 })
