@@ -35,6 +35,9 @@ export interface DemoServices {
   gcs: GcsEmulator
 }
 
+/** The servers the page needs first (IETF and tus uploads, `/api/config`). */
+export type PageServices = Pick<DemoServices, 'uploads' | 'tus'>
+
 /** What `/api/sha256` answers. */
 export interface StoredDigest {
   /** SHA-256 (hex) of the stored bytes. */
@@ -54,20 +57,23 @@ class ApiError extends Error {
 }
 
 /**
- * A request handler for `startStaticServer`: answers `/api/` requests once `services` are up
- * (requests wait for them) and returns false for every other path.
+ * A request handler for `startStaticServer`: answers `/api/` requests once the servers they need
+ * are up (`/api/config` waits for `page`, the others for every server in `services`), and returns
+ * false for every other path.
  */
-export function demoApi(services: Promise<DemoServices>): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function demoApi(page: Promise<PageServices>, services: Promise<DemoServices>): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://demo')
     if (!url.pathname.startsWith('/api/')) return false
-    services
-      .then((running) => answerApi(running, req, res, url))
-      .catch((error: unknown) => {
-        const status = error instanceof ApiError ? error.status : 500
-        if (!res.headersSent) json(res, status, { error: { code: status === 500 ? 'Failed' : 'BadRequest', message: errorText(error) } })
-        else res.destroy()
-      })
+    const answered =
+      req.method === 'GET' && url.pathname === '/api/config'
+        ? page.then(({ uploads, tus }) => json(res, 200, { ietf: uploads.endpoint, tus: tus.endpoint }))
+        : services.then((running) => answerApi(running, req, res, url))
+    answered.catch((error: unknown) => {
+      const status = error instanceof ApiError ? error.status : 500
+      if (!res.headersSent) json(res, status, { error: { code: status === 500 ? 'Failed' : 'BadRequest', message: errorText(error) } })
+      else res.destroy()
+    })
     return true
   }
 }
@@ -80,7 +86,6 @@ async function answerApi(services: DemoServices, req: IncomingMessage, res: Serv
     req.url = url.pathname.slice('/api'.length)
     return s3Route(services.s3Backend, req, res)
   }
-  if (route === 'GET /api/config') return json(res, 200, { ietf: services.uploads.endpoint, tus: services.tus.endpoint })
   if (route === 'GET /api/azure/sas') return json(res, 200, { url: services.azurite.sasUrl(objectName(url.searchParams.get('name'))) })
   if (route === 'POST /api/gcs/session') {
     const { name, type, size } = (await readJson(req)) as { name?: string; type?: string; size?: number }

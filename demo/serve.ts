@@ -19,20 +19,26 @@ if (!existsSync(`${root}/dist/resumable-upload.min.js`)) {
 }
 
 const began = performance.now()
+const seconds = (): string => `${((performance.now() - began) / 1000).toFixed(1)} s`
+// Ctrl-C or SIGTERM: during startup, startDemo stops what has started (and the process exits
+// below); afterwards, every server stops and then the process exits.
+const starting = new AbortController()
+let stop = (): void => starting.abort(new Error('stopped during startup'))
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop())
 const demo = await startDemo({
   port: Number(process.env.DEMO_PORT ?? 5173),
   uploadPort: Number(process.env.UPLOAD_PORT ?? 4000),
   uploadDir: process.env.UPLOAD_DIR,
+  signal: starting.signal,
+  onPageReady({ url, lines }) {
+    for (const line of lines) console.log(line)
+    console.log(`Page ready in ${seconds()}: open ${url}/ (IETF and tus now; S3, Azure Blob and GCS in a few seconds)`)
+  },
 }).catch((error: unknown) => {
   // One line (a port in use, say) instead of a stack trace.
   console.error(`demo: ${error instanceof Error ? error.message.split('\n', 1)[0] : String(error)}`)
-  process.exit(1)
+  process.exit(starting.signal.aborted ? 0 : 1)
 })
-for (const line of demo.describe()) console.log(line)
-console.log(`Ready in ${((performance.now() - began) / 1000).toFixed(1)} s. Open ${demo.url}/ (Ctrl-C stops every server.)`)
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void demo.close().then(() => process.exit(0))
-  })
-}
+stop = () => void demo.close().then(() => process.exit(0))
+for (const line of demo.describe().slice(-3)) console.log(line)
+console.log(`All servers ready in ${seconds()}. Ctrl-C stops them all.`)

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ReferenceServer } from '../test/server'
 import { startStaticServer, type StaticServer } from '../test/support/static-server'
-import { demoApi, type DemoServices } from './api'
+import { demoApi, type DemoServices, type PageServices } from './api'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -25,6 +25,10 @@ export interface DemoOptions {
   uploadDir?: string
   /** Build the React demo (Vite) and serve it at `/react/`. Default: true. */
   react?: boolean
+  /** Called once the page, the IETF and tus servers run (before the storage emulators): the page's origin and one line per server. */
+  onPageReady?: (page: { url: string; lines: string[] }) => void
+  /** Aborting it during startup stops what has started and rejects. */
+  signal?: AbortSignal
 }
 
 /** The running demo. */
@@ -40,17 +44,21 @@ export interface Demo extends DemoServices {
 }
 
 /**
- * Starts the demo. The servers start side by side; Azurite (a child process, the slowest) first.
- * When one fails to start, the others are stopped and the error is thrown.
+ * Starts the demo in two steps. First the page, the IETF and tus servers and the React build,
+ * as the demo always started (then `onPageReady` hears of them); then the storage emulators,
+ * which would otherwise slow the page down: Azurite (a child process, the slowest) first, s3rver
+ * and the GCS emulator beside it. `/api/` requests wait for what they need. Resolves once
+ * everything runs. When one server fails to start, the others are stopped and the error is thrown.
  */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
-  let servicesUp: (services: DemoServices) => void = () => {}
-  let servicesFailed: (error: unknown) => void = () => {}
-  const services = new Promise<DemoServices>((resolve, reject) => ((servicesUp = resolve), (servicesFailed = reject)))
-  services.catch(() => {}) // the failure is thrown below; /api/ requests see it too.
+  const pageServices = deferred<PageServices>()
+  const services = deferred<DemoServices>()
   const reactDir = options.react === false ? undefined : await mkdtemp(join(tmpdir(), 'resumable-upload-demo-react-'))
   const mounts = { '/': `${root}/demo`, '/dist/': `${root}/dist`, ...(reactDir ? { '/react/': reactDir } : {}) }
-  const pages = await startStaticServer(mounts, options.port ?? 0, demoApi(services))
+  const pages = await startStaticServer(mounts, options.port ?? 0, demoApi(pageServices.promise, services.promise)).catch(async (error: unknown) => {
+    if (reactDir) await rm(reactDir, { recursive: true, force: true })
+    throw error
+  })
   const pageOrigins = [pages.url, pages.url.replace('//127.0.0.1:', '//localhost:')]
   const started: Array<{ close(): Promise<unknown> }> = [pages]
   const starting: Promise<unknown>[] = []
@@ -64,29 +72,56 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     if (reactDir) await rm(reactDir, { recursive: true, force: true })
   }
   try {
-    // Azurite boots in a child process (seconds): spawn it before loading the other servers' modules.
-    const { startAzurite } = await import('../test/support/azurite')
-    const azuriteUp = startAzurite({ corsOrigins: pageOrigins })
-    const s3 = import('../test/support/s3-server').then(({ startS3Server }) => startS3Server({ corsOrigins: pageOrigins }))
-    const [azurite, s3Server, s3Backend, gcs, tus, uploads] = await Promise.all([
-      start(azuriteUp),
-      start(s3.then((server) => ({ server, close: () => server.stop() }))).then(({ server }) => server),
-      s3.then(async (server) => (await import('../test/support/s3-backend')).createS3Backend(server)),
-      start(import('../test/support/gcs-emulator').then(({ startGcsEmulator }) => startGcsEmulator())),
+    const [tus, uploads] = await untilAborted(options.signal, [
       start(import('../test/support/tus-server').then(({ startTusServer }) => startTusServer())),
       start(startUploads(options, pageOrigins)),
       reactDir ? import('./build-react').then(({ buildReactDemo }) => buildReactDemo(reactDir)) : undefined,
     ])
+    pageServices.resolve({ tus, uploads })
+    options.onPageReady?.({ url: pages.url, lines: pageLines(pages, { tus, uploads }) })
+    // Azurite boots in a child process (seconds): spawn it before loading the other servers' modules.
+    const { startAzurite } = await import('../test/support/azurite')
+    const azuriteUp = start(startAzurite({ corsOrigins: pageOrigins }))
+    const s3 = import('../test/support/s3-server').then(({ startS3Server }) => startS3Server({ corsOrigins: pageOrigins }))
+    const [azurite, s3Server, s3Backend, gcs] = await untilAborted(options.signal, [
+      azuriteUp,
+      start(s3.then((server) => ({ server, close: () => server.stop() }))).then(({ server }) => server),
+      s3.then(async (server) => (await import('../test/support/s3-backend')).createS3Backend(server)),
+      start(import('../test/support/gcs-emulator').then(({ startGcsEmulator }) => startGcsEmulator())),
+    ])
     const running: DemoServices = { azurite, s3: s3Server, s3Backend, gcs, tus, uploads }
-    servicesUp(running)
-    return { ...running, url: pages.url, pageOrigins, describe: () => describe(pages, running), close: closeAll }
+    services.resolve(running)
+    return {
+      ...running,
+      url: pages.url,
+      pageOrigins,
+      describe: () => [...pageLines(pages, running), ...storageLines(pages, running)],
+      close: closeAll,
+    }
   } catch (error) {
-    servicesFailed(error)
+    pageServices.reject(error)
+    services.reject(error)
     // Stop the servers that did start, once the others have failed or started too.
     await Promise.allSettled(starting)
     await closeAll()
     throw error
   }
+}
+
+/** `Promise.all(steps)`, or a rejection as soon as `signal` aborts. */
+function untilAborted<T extends readonly unknown[]>(signal: AbortSignal | undefined, steps: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  signal?.throwIfAborted()
+  const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true }))
+  return Promise.race([Promise.all(steps), aborted])
+}
+
+/** A promise with its resolve and reject at hand; a rejection nobody awaits is not reported (startDemo throws it). */
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
+  let resolve: (value: T) => void = () => {}
+  let reject: (error: unknown) => void = () => {}
+  const promise = new Promise<T>((done, fail) => ((resolve = done), (reject = fail)))
+  promise.catch(() => {})
+  return { promise, resolve, reject }
 }
 
 /** The IETF reference server: CORS for the page, its `/__control/` routes for the page's "Drop the connection" button. */
@@ -101,12 +136,19 @@ async function startUploads(options: DemoOptions, pageOrigins: string[]): Promis
   })
 }
 
-function describe(pages: StaticServer, services: DemoServices): string[] {
+/** What the first step started. */
+function pageLines(pages: StaticServer, services: PageServices): string[] {
   return [
     `Demo page:     ${pages.url}/  (backend routes under ${pages.url}/api/)`,
     `React demo:    ${pages.url}/react/?endpoint=${encodeURIComponent(services.uploads.endpoint)}  (IETF)`,
     `IETF:          ${services.uploads.endpoint}  (reference server; files in ${services.uploads.dir})`,
     `tus:           ${services.tus.endpoint}  (@tus/server + @tus/file-store)`,
+  ]
+}
+
+/** What the second step started. */
+function storageLines(pages: StaticServer, services: DemoServices): string[] {
+  return [
     `S3:            ${services.s3.endpoint}/${services.s3.bucket}  (s3rver; presigned by ${pages.url}/api/s3/)`,
     `Azure Blob:    ${services.azurite.containerUrl}  (Azurite; SAS from ${pages.url}/api/azure/sas)`,
     `GCS:           ${services.gcs.url}  (emulator in test/support; sessions from ${pages.url}/api/gcs/session)`,
