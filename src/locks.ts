@@ -5,6 +5,7 @@
  * @module
  */
 import { UploadError } from './errors'
+import { lockWanted } from './lock-wanted'
 import type { RecordLock } from './types'
 
 /** Prefix of lock names: `resumable-upload:` + record key. */
@@ -34,25 +35,29 @@ export interface UploadLock extends RecordLock {
  *   Once the lock is granted the signal no longer matters: call `release()`.
  */
 export async function acquireUploadLock(key: string, mode: 'wait' | 'fail', signal?: AbortSignal): Promise<UploadLock | undefined> {
+  const lock = await takeUploadLock(key, mode, signal)
+  return lock && { ...lock, wanted: () => lockWanted(lock.name) }
+}
+
+/**
+ * {@link acquireUploadLock} without `wanted`: the Upload asks that only when it completes
+ * ({@link lockWanted}, loaded then), so what runs before its first byte leaves it out.
+ * @param key the record key
+ * @param mode what to do when the lock is held elsewhere
+ * @param signal stops waiting
+ */
+export async function takeUploadLock(key: string, mode: 'wait' | 'fail', signal?: AbortSignal): Promise<Omit<UploadLock, 'wanted'> | undefined> {
   const locks = typeof navigator === 'undefined' ? undefined : (navigator as Partial<Navigator>).locks
   if (typeof locks?.request !== 'function') return undefined
   if (signal?.aborted === true) throw abortedError(signal)
   const name = LOCK_PREFIX + key
-  // Another tab (or Upload) waits for this key when its request is pending; false when query() fails.
-  const wanted = async (): Promise<boolean> => {
-    try {
-      return (await locks.query()).pending?.some((lock) => lock.name === name) === true
-    } catch {
-      return false
-    }
-  }
-  return new Promise<UploadLock | undefined>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     // The Web Locks API refuses `signal` together with `ifAvailable`; 'fail' never waits anyway.
     const options: LockOptions = mode === 'fail' ? { ifAvailable: true } : signal === undefined ? {} : { signal }
     const granted = (lock: Lock | null): Promise<void> | undefined => {
       if (lock === null) return void reject(new UploadError('locked', 'Another tab or upload is sending this file.', { retryable: false }))
       // The lock is held until the promise returned here settles: until release() is called.
-      return new Promise<void>((release) => resolve({ name, release: () => release(), wanted }))
+      return new Promise<void>((release) => resolve({ name, release: () => release() }))
     }
     locks.request(name, options, granted).catch(() => (signal?.aborted === true ? reject(abortedError(signal)) : resolve(undefined)))
   })

@@ -6,6 +6,8 @@
  * before its first byte.
  * @module
  */
+import { lockWanted } from './lock-wanted'
+import { LOCK_PREFIX } from './locks'
 import type { PersistenceState } from './persistence-types'
 import { lazyMemoryStore } from './stores/lazy-memory'
 import { StoreError } from './stores/errors'
@@ -65,7 +67,8 @@ export function remove(state: PersistenceState): Promise<void> {
 
 /** The upload finished: marks the record complete when another Upload waits for it, else removes it. */
 export async function complete(state: PersistenceState, size: number | undefined): Promise<void> {
-  if (state.record && (await state.lock?.wanted().catch(() => false))) {
+  const lock = state.lock
+  if (state.record && lock && (await (lock.wanted ? lock.wanted().catch(() => false) : lockWanted(LOCK_PREFIX + (state.key as string))))) {
     state.record = { ...state.record, complete: true, offset: size ?? state.record.offset, size, updatedAt: Date.now() }
     write(state)
     return state.writes

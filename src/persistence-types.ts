@@ -51,7 +51,7 @@ export interface PersistenceState {
   fellBack?: boolean
   key?: string | undefined
   record?: UploadRecord | undefined
-  lock?: RecordLock | undefined
+  lock?: HeldLock | undefined
   /** The file to keep with the record (`persistBlob`). */
   blob?: Blob | undefined
   /** Every write and removal, in order. */
@@ -59,3 +59,6 @@ export interface PersistenceState {
   /** When the last write was queued (ms since the epoch). */
   lastWrite: number
 }
+
+/** The record lock held: the store's own, or a Web Lock, whose `wanted` (lockWanted) loads with persistence-later.ts. */
+export type HeldLock = Pick<RecordLock, 'release'> & Partial<Pick<RecordLock, 'wanted'>>

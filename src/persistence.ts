@@ -12,10 +12,10 @@
  */
 import { fingerprint as defaultFingerprint } from './fingerprint'
 import { UploadError } from './errors'
-import { acquireUploadLock } from './locks'
-import type { PersistenceSettings, PersistenceState, UploadWarning } from './persistence-types'
+import { takeUploadLock } from './locks'
+import type { HeldLock, PersistenceSettings, PersistenceState, UploadWarning } from './persistence-types'
 import type * as Later from './persistence-later'
-import type { Protocol, RecordLock, Source, UploadLimits, UploadRecord } from './types'
+import type { Protocol, Source, UploadLimits, UploadRecord } from './types'
 
 export type { PersistenceSettings, UploadWarning, UploadWarningCode } from './persistence-types'
 
@@ -148,7 +148,7 @@ export class UploadPersistence {
    * The store's own lock (file store: across processes; memory store: within this one), else a
    * Web Lock, else none (warned). A store that cannot lock is a broken store.
    */
-  async #lock(key: string, signal: AbortSignal): Promise<RecordLock | undefined> {
+  async #lock(key: string, signal: AbortSignal): Promise<HeldLock | undefined> {
     const state = this.#state
     const store = state.store
     if (store?.lock) {
@@ -160,7 +160,7 @@ export class UploadPersistence {
         return this.#lock(key, signal)
       }
     }
-    const lock = await acquireUploadLock(key, state.settings.lock, signal)
+    const lock = await takeUploadLock(key, state.settings.lock, signal)
     if (!lock) await this.#run((later) => later.noLock(state))
     return lock
   }

@@ -100,6 +100,31 @@ describe('UploadPersistence', () => {
     await lock?.release()
   })
 
+  it('with a Web Lock (a store without its own lock): marks the record complete when query() shows a waiter, else removes it', async () => {
+    for (const waiting of [true, false]) {
+      const pending = waiting ? [{ name: 'resumable-upload:key-1', mode: 'exclusive' }] : []
+      const released: string[] = []
+      const locks = {
+        request: async (name: string, _options: LockOptions, granted: (lock: Lock | null) => Promise<void>) => {
+          await granted({ name, mode: 'exclusive' } as Lock)
+          released.push(name)
+        },
+        query: async () => ({ held: [], pending }),
+      }
+      vi.stubGlobal('navigator', { locks })
+      const { store, log } = loggedStore()
+      const { lock: _lock, ...withoutLock } = store
+      const { persistence, warnings } = await opened(withoutLock)
+      persistence.saveUrl(URL_1, protocol, 1000, {})
+      await persistence.complete(1000)
+      await persistence.close()
+      vi.unstubAllGlobals()
+      expect(warnings).toEqual([])
+      expect(released).toEqual(['resumable-upload:key-1'])
+      expect(log).toEqual(waiting ? ['put 0', 'put 1000 complete'] : ['put 0', 'delete'])
+    }
+  })
+
   it('a writes module that cannot load: one store-unavailable warning, nothing written, the lock released', async () => {
     vi.doMock('../../src/persistence-later', () => {
       throw new Error('the chunk did not arrive')
