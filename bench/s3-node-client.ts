@@ -6,7 +6,8 @@
  *
  * - `raw`: one presigned PutObject of the whole file (the ceiling): `fs.createReadStream` piped
  *   into `http.request`.
- * - `ours`: {@link uploadOurs} with the node-http transport, signing through the backend's JSON
+ * - `ours`: {@link uploadOurs}: the Node entry's `new Upload(path, { protocol: s3(callbacks),
+ *   chunkSize, concurrency })` (node-http, the file store), signing through the backend's JSON
  *   endpoint (as an app's client would).
  * - `lib-storage`: `@aws-sdk/lib-storage`'s `Upload` with an `S3Client` holding the credentials
  *   (how it is used: it signs itself), `queueSize` and `partSize` from the job, the file as a stream.
@@ -15,8 +16,7 @@
 import { Upload } from '@aws-sdk/lib-storage'
 import { createReadStream } from 'node:fs'
 import { request } from 'node:http'
-import { nodeFileSource } from '../src/sources/node-file'
-import { nodeHttpTransport } from '../src/transports/node-http'
+import { Upload as OursUpload } from '../src/node'
 import { remoteS3Backend } from '../test/support/s3-backend-client'
 import { s3Client } from '../test/support/s3-server'
 import { uploadOurs } from './s3-ours'
@@ -72,7 +72,6 @@ async function libStorage(job: S3NodeJob): Promise<void> {
 
 /** Runs `job`; resolves with the time and the key. */
 export async function runS3Job(job: S3NodeJob): Promise<S3NodeResult> {
-  const source = job.client === 'ours' ? await nodeFileSource(job.path) : undefined
   // Node 20 loads fetch (undici) on its first call: 100–300 ms measured under load, a cost a process
   // pays once, not per upload. Ours signs through fetch, so load it before the clock starts (every row).
   await (await fetch(job.backendUrl)).arrayBuffer()
@@ -80,11 +79,11 @@ export async function runS3Job(job: S3NodeJob): Promise<S3NodeResult> {
   let key = job.key
   if (job.client === 'raw') await putWhole(job)
   else if (job.client === 'lib-storage') await libStorage(job)
-  else if (source) {
+  else {
     const done = await uploadOurs({
-      source,
+      Upload: OursUpload,
+      input: job.path,
       callbacks: remoteS3Backend(job.backendUrl),
-      transport: nodeHttpTransport(),
       chunkSize: job.partSize,
       concurrency: job.concurrency,
     })

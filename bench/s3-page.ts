@@ -4,15 +4,15 @@
  * as bench/data.ts, so the driver knows the SHA-256) and runs one upload at a time, timed with
  * performance.now():
  * - `raw`: one XHR PUT of the whole Blob to a presigned PutObject URL (the ceiling);
- * - `ours`: {@link uploadOurs} with the XHR transport and Blob slices;
+ * - `ours`: {@link uploadOurs}: the browser entry's `new Upload(blob, { protocol: s3(callbacks),
+ *   chunkSize, concurrency })` (XHR, Blob slices, IndexedDB records);
  * - `uppy`: `@uppy/core` + `@uppy/aws-s3` with their defaults (`limit` 6) but multipart forced
  *   and the same part size; both sign through the backend's JSON endpoint (the same five callbacks).
  * @module
  */
 import AwsS3 from '@uppy/aws-s3'
 import Uppy from '@uppy/core'
-import { blobSource } from '../src/sources/blob'
-import { xhrTransport } from '../src/transports/xhr'
+import { Upload } from '../src/index'
 import type { S3File } from '../src/protocols/s3-types'
 import { remoteS3Backend } from '../test/support/s3-backend-client'
 import { BLOCK_SIZE, fillBlock } from './page/pattern.js'
@@ -66,9 +66,9 @@ export function raw(putUrl: string, key: string): Promise<S3PageUpload> {
 
 /** Ours: `concurrency` parts of `partSize` in flight over XHR. */
 export async function ours(backendUrl: string, partSize: number, concurrency: number): Promise<S3PageUpload> {
-  const source = blobSource(blob(), { name: 'bench.bin', type: 'application/octet-stream' })
+  const file = new File([blob()], 'bench.bin', { type: 'application/octet-stream', lastModified: Date.now() })
   const started = performance.now()
-  const done = await uploadOurs({ source, callbacks: remoteS3Backend(backendUrl), transport: xhrTransport(), chunkSize: partSize, concurrency })
+  const done = await uploadOurs({ Upload, input: file, callbacks: remoteS3Backend(backendUrl), chunkSize: partSize, concurrency })
   return { ms: performance.now() - started, key: done.key }
 }
 

@@ -248,3 +248,38 @@ describe('record writes of a run', () => {
     expect(sha256(whole)).toBe(data.sha256)
   })
 })
+
+describe('parallel parts', () => {
+  it('concurrency 4 signs 4 parts at once: signPart is never serialized behind another part (SHA-256 equal)', async () => {
+    const data = randomData(30 * MiB) // 6 parts
+    const bucket = memoryBucket([])
+    const sign = bucket.callbacks.signPart
+    let waiting = 0
+    let most = 0
+    let release = (): void => undefined
+    const fourAtOnce = new Promise<void>((resolve) => (release = resolve))
+    bucket.callbacks.signPart = async (file, options) => {
+      most = Math.max(most, ++waiting)
+      // The first four calls wait for one another: a runner that signs one part at a time never gets here.
+      if (waiting === 4) release()
+      if (options.partNumber <= 4) await fourAtOnce
+      waiting--
+      return sign(file, options)
+    }
+    const run = new PartsRunner({
+      source: bytesSource(data.bytes),
+      protocol: s3(bucket.callbacks),
+      send: bucket.send,
+      concurrency: 4,
+      chunkSize: 5 * MiB,
+      retry: FAST_RETRY,
+      maxRestarts: 0,
+      emit: () => undefined,
+      signal: new AbortController().signal,
+    })
+    await run.run()
+    expect(most).toBe(4)
+    const stored = bucket.stored()!
+    expect([stored.length, sha256(stored)]).toEqual([data.bytes.length, data.sha256])
+  })
+})
