@@ -229,8 +229,12 @@ describe('Upload with azureBlob()', () => {
       const previous = await Upload.findPrevious(path, { protocol, storeDirectory })
       expect(previous).toHaveLength(1)
       expect(previous[0]).toMatchObject({ protocol: 'azure-blob', endpoint: 'azure-blob:', size: data.bytes.length })
-      // The record names the blob, never its SAS.
-      expect(JSON.stringify(previous[0])).not.toMatch(/sig=|sig%3D/)
+      // The record's url is the blob's URL without its SAS (before its first write after a stored block,
+      // parts-upload's placeholder naming it); its offset counts whole blocks; no SAS anywhere in it.
+      const blob = viaProxy(name).split('?')[0]!
+      expect([blob, `https://multipart.invalid/${encodeURIComponent(blob)}`]).toContain(previous[0]!.url)
+      expect(previous[0]!.offset % (4 * MiB)).toBe(0)
+      expect(JSON.stringify(previous[0])).not.toMatch(/sig=|sig%3D|se=/)
       const from = proxy.requests.length
       const upload = new Upload(path, { protocol, storeDirectory, chunkSize: 4 * MiB })
       const events = record(upload)
