@@ -6,21 +6,22 @@
  * its response. Offset protocols have one request in flight; protocols with parts use the part
  * scheduler (./parts).
  *
- * This file holds what runs before the first byte is sent (the state and the request plan); how
- * the session reads answers and failures (./responses, ./answers) loads once the first request is
- * on its way (./later).
+ * This file holds what runs before the first byte is sent (the state and the next step); how
+ * the session reads answers and failures (./responses, ./answers), and how many bytes a request
+ * carries (./plan, handed to `next`), load once the first request is on its way (./later).
  * @module
  */
 import type { UploadState } from '../options'
-import { planChunk } from '../protocols/limits'
 import type { UploadLimits, UrlSource } from '../types'
 import { FINISHED, type Effect, type Outcome, type Sent, type SessionConfig, type Step, type UploadPosition } from './session-types'
-import { DEFAULT_CHUNK_SIZE } from './settings'
 
 export type { Effect, Outcome, Sent, SessionConfig, Step, UploadPosition } from './session-types'
 
 /** The most a creation request carries when the URL only comes with its answer (tus in Node). */
 export const SMALL_CREATION_BODY = 1024 * 1024
+
+/** Sizes a request with a body: the end of its bytes from `offset`, at most `largest` (./plan). */
+export type Plan = (session: UploadSession, offset: number, largest: number) => number
 
 /** One upload's state machine: idle → creating → uploading ⇄ paused | retrying → complete | failed | aborted. */
 export class UploadSession {
@@ -61,26 +62,31 @@ export class UploadSession {
     return { effects: via === 'stored' ? [{ kind: 'url', url, via }] : [] }
   }
 
-  /** The next step, entering `creating` or `uploading`. Never a request while one is in flight, paused or finished. */
-  next(): { step: Step; effects: Effect[] } {
+  /**
+   * The next step, entering `creating` or `uploading`. Never a request while one is in flight,
+   * paused or finished.
+   * @param plan sizes a request with a body (./plan): needed for an append, and for a creation
+   *   only where interim responses can be seen; a default browser upload's first step needs none
+   */
+  next(plan?: Plan): { step: Step; effects: Effect[] } {
     const state = this.state
     if (state === 'paused' || FINISHED.has(state)) return { step: { kind: 'stopped', state: state === 'paused' ? state : 'aborted' }, effects: [] }
     this.#idle()
     this.out = []
-    return { step: this.#step(), effects: this.out }
+    return { step: this.#step(plan as Plan), effects: this.out }
   }
 
-  #step(): Step {
+  #step(plan: Plan): Step {
     const url = this.url
     if (url === undefined) {
       this.enter('creating')
       if (this.config.discovers && !this.discovered) return { kind: 'discover' }
       // No creation body where no 1xx can be seen (the URL must be known before any byte goes); a
       // whole chunk where a 104 names the URL; else at most 1 MiB (tus in Node: a cut during creation loses every byte sent).
-      return { kind: 'create', end: this.config.seesInterimResponses ? this.#plan(0, this.config.earlyLocation ? Infinity : SMALL_CREATION_BODY) : undefined }
+      return { kind: 'create', end: this.config.seesInterimResponses ? plan(this, 0, this.config.earlyLocation ? Infinity : SMALL_CREATION_BODY) : undefined }
     }
     this.enter('uploading')
-    return this.needsOffset ? { kind: 'offset', url } : { kind: 'append', url, offset: this.offset, end: this.#plan(this.offset, Infinity) }
+    return this.needsOffset ? { kind: 'offset', url } : { kind: 'append', url, offset: this.offset, end: plan(this, this.offset, Infinity) }
   }
 
   /** The Upload sends `sent` (after slicing the step's bytes). */
@@ -126,13 +132,6 @@ export class UploadSession {
 
   #idle(): void {
     if (this.inFlight) throw new Error('resumable-upload: a request is already in flight')
-  }
-
-  #plan(offset: number, largest: number): number {
-    const { chunkSize, sizer, size } = this.config
-    const wanted = chunkSize ?? sizer?.size() ?? DEFAULT_CHUNK_SIZE
-    // A stream of unknown length is never buffered whole: it goes in default-sized chunks.
-    return planChunk(offset, size, Math.min(largest, this.cap, size === undefined && wanted === Infinity ? DEFAULT_CHUNK_SIZE : wanted), this.limits)
   }
 
   /** @internal */

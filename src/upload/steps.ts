@@ -39,8 +39,12 @@ export const loadLater = loadOnce(() => import('./later').then((module) => (load
 
 /** Steps until the upload is complete (resolves) or a step fails (rejects; p-retry decides what next). */
 export async function performStep(ctx: LoopContext): Promise<UploadResult> {
+  // A request with a body is sized by ./later's plan: an append comes after an answer (./later is
+  // there then); a creation carries bytes only where interim responses can be seen, and their
+  // reader is read the moment one arrives: there ./later loads first.
+  if (ctx.sender.transport.seesInterimResponses) await loadLater()
   for (;;) {
-    const next = ctx.session.next()
+    const next = ctx.session.next(loaded?.plan)
     ctx.apply(next)
     const done = await perform(ctx, next.step)
     if (done) return done
@@ -98,8 +102,6 @@ async function exchange(ctx: LoopContext, request: RequestDescription, chunk: So
   let headers: HeaderMap = {}
   // A digest (tus `Upload-Checksum`) is computed here, so that protocols never read source bytes.
   if (chunk && protocol.bodyDigest?.(request)) ({ headers, chunk } = await (await import('./digest')).digestHeaders(protocol, request, chunk))
-  // Interim responses are read the moment they arrive: where they can come, load their reader first.
-  if (ctx.sender.transport.seesInterimResponses) await loadLater()
   // Loads what reads the answer, once per request.
   let warm: (() => void) | undefined = () => {
     warm = undefined

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { UploadError } from '../../src/errors'
 import type { RequestSizer } from '../../src/upload/request-size'
 import { finish, interim, receive, retrying, roundEnded, shouldRetry } from '../../src/upload/responses'
+import { plan } from '../../src/upload/plan'
 import { UploadSession, type Effect, type Outcome, type SessionConfig, type Step } from '../../src/upload/session'
 import type { HttpResponse, ProtocolResult } from '../../src/types'
 import { seededRandom } from '../support/files'
@@ -39,7 +40,7 @@ function config(overrides: Partial<SessionConfig> = {}): SessionConfig {
 
 /** Sends the next step's request with the bytes it asked for (or all that remain) and returns it. */
 function send(session: UploadSession): Step {
-  const { step } = session.next()
+  const { step } = session.next(plan)
   const size = session.config.size ?? Infinity
   if (step.kind === 'create') {
     const length = step.end === undefined ? undefined : Math.min(step.end, size)
@@ -91,6 +92,12 @@ describe('steps', () => {
     expect(send(new UploadSession(config({ seesInterimResponses: true, earlyLocation: false })))).toEqual({ kind: 'create', end: MiB })
   })
 
+  it('the first step where no 1xx can be seen (a browser) is a creation without a body, planned without ./plan', () => {
+    const session = new UploadSession(config())
+    expect(session.next().step).toEqual({ kind: 'create', end: undefined })
+    expect(new UploadSession(config({ size: undefined })).next().step).toEqual({ kind: 'create', end: undefined })
+  })
+
   it('discovers once before the first creation when the protocol does', () => {
     const session = new UploadSession(config({ discovers: true }))
     expect(send(session)).toEqual({ kind: 'discover' })
@@ -109,7 +116,7 @@ describe('steps', () => {
   it('never a second request while one is in flight', () => {
     const session = new UploadSession(config())
     send(session)
-    expect(() => session.next()).toThrow(/in flight/)
+    expect(() => session.next(plan)).toThrow(/in flight/)
     expect(() => session.begin({ kind: 'offset', url: URL1 })).toThrow(/in flight/)
   })
 
@@ -332,12 +339,12 @@ describe('states', () => {
     const session = new UploadSession(config())
     created(session)
     expect(session.setState('paused').effects).toEqual([{ kind: 'state', state: 'paused', previous: 'creating' }])
-    expect(session.next().step).toEqual({ kind: 'stopped', state: 'paused' })
+    expect(session.next(plan).step).toEqual({ kind: 'stopped', state: 'paused' })
     session.setState('uploading')
     expect(send(session)).toEqual({ kind: 'offset', url: URL1 })
     session.failed()
     session.setState('aborted')
-    expect(session.next().step).toEqual({ kind: 'stopped', state: 'aborted' })
+    expect(session.next(plan).step).toEqual({ kind: 'stopped', state: 'aborted' })
     expect(session.setState('uploading').effects).toEqual([])
     expect(kinds(session.rerun().effects)).toEqual(['state'])
     expect(send(session)).toEqual({ kind: 'offset', url: URL1 })
@@ -369,7 +376,7 @@ function drive(seed: number): string {
   let failures = 0
   session.newRound()
   for (let event = 0; event < 300; event++) {
-    const { step } = session.next()
+    const { step } = session.next(plan)
     if (step.kind === 'stopped') break
     if (failedBefore && session.url !== undefined) expect(step.kind, `seed ${seed}`).toBe('offset')
     failedBefore = false
@@ -402,7 +409,7 @@ function drive(seed: number): string {
     }
   }
   expect(['complete', 'failed'], `seed ${seed}: every loop ends`).toContain(session.state)
-  expect(session.next().step.kind, `seed ${seed}: nothing after the end`).toBe('stopped')
+  expect(session.next(plan).step.kind, `seed ${seed}: nothing after the end`).toBe('stopped')
   expect(requests).toBeLessThan(300)
   return session.state
 }
