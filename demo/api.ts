@@ -5,10 +5,12 @@
  *   `UploadPart` URLs with `@aws-sdk`), at the routes of test/support/s3-backend-client.ts.
  * - `GET /api/azure/sas?name=`: `{ url }`, the blob's URL in Azurite with a SAS (create, write, read; one hour).
  * - `POST /api/gcs/session` `{ name, type?, size? }`: `{ sessionUrl }`, a resumable session opened in the GCS emulator.
+ * - `POST /api/gcs/cut`: the emulator cuts the next chunk's connection (the page's "Drop the connection").
  * - `GET /api/sha256?protocol=&ref=`: `{ sha256, size }` of the stored object, read back from the
  *   server that holds it (`ref`: the upload URL for ietf and tus, the object's location or key for
  *   s3, the blob or object name for azure and gcs); `404` while it holds none.
- * - `GET /api/config`: where the IETF and tus servers are.
+ * - `GET /api/config`: where the IETF and tus servers are; `GET /api/storage`: where the
+ *   storage emulators are (a GCS session URI must be on an origin the page allows).
  * Nothing here checks who asks: the servers listen on 127.0.0.1 only.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -37,6 +39,9 @@ export interface DemoServices {
 
 /** The servers the page needs first (IETF and tus uploads, `/api/config`). */
 export type PageServices = Pick<DemoServices, 'uploads' | 'tus'>
+
+/** Where `/api/gcs/cut` cuts the next chunk: 260 KiB into its body. */
+export const GCS_CUT_AFTER = 260 * 1024
 
 /** What `/api/sha256` answers. */
 export interface StoredDigest {
@@ -86,11 +91,18 @@ async function answerApi(services: DemoServices, req: IncomingMessage, res: Serv
     req.url = url.pathname.slice('/api'.length)
     return s3Route(services.s3Backend, req, res)
   }
+  if (route === 'GET /api/storage') return json(res, 200, { s3: services.s3.endpoint, azure: services.azurite.accountUrl, gcs: services.gcs.url })
   if (route === 'GET /api/azure/sas') return json(res, 200, { url: services.azurite.sasUrl(objectName(url.searchParams.get('name'))) })
   if (route === 'POST /api/gcs/session') {
     const { name, type, size } = (await readJson(req)) as { name?: string; type?: string; size?: number }
     const options = { ...(type ? { contentType: type } : {}), ...(Number.isSafeInteger(size) ? { size } : {}) }
     return json(res, 200, { sessionUrl: await services.gcs.openSession(objectName(name), options) })
+  }
+  if (route === 'POST /api/gcs/cut') {
+    // The emulator's fault injection (the page's "Drop the connection" with GCS): the next chunk
+    // loses its connection after 260 KiB, of which the emulator keeps the whole 256 KiB unit.
+    services.gcs.cutNext(GCS_CUT_AFTER)
+    return json(res, 200, { afterBytes: GCS_CUT_AFTER })
   }
   if (route === 'GET /api/sha256') {
     const digest = await storedDigest(services, url.searchParams.get('protocol') ?? '', url.searchParams.get('ref') ?? '')

@@ -13,6 +13,8 @@ const MiB = 1024 * 1024
 // Where the IETF and tus servers are: ?endpoint= (IETF) wins, else what the backend says.
 const config = fetch('/api/config').then((response) => (response.ok ? response.json() : {})).catch(() => ({}))
 const endpoints = config.then((found) => ({ ietf: params.get('endpoint') ?? found.ietf ?? 'http://127.0.0.1:4000/uploads', tus: found.tus }))
+// Where the storage emulators are (the backend answers once they run).
+const storage = backend('/api/storage').catch(() => ({}))
 // The React demo (IETF only) takes the endpoint from its query.
 void endpoints.then(({ ietf }) => (document.getElementById('react-link').search = `?endpoint=${encodeURIComponent(ietf)}`))
 
@@ -68,7 +70,8 @@ const protocols = {
   gcs: {
     label: 'GCS',
     sibling: { file: 'resumable-upload.gcs.min.js', global: 'gcs' },
-    options: async () => ({ protocol: api.gcs({ sessionUrl: gcsSession }) }),
+    // Session URIs are trusted on GCS's own origin only, unless the page names another: here, the emulator's.
+    options: async () => ({ protocol: api.gcs({ sessionUrl: gcsSession, allowedOrigins: [(await storage).gcs] }) }),
     minChunk: 256 * 1024,
     ref: (file, result) => gcsObjectName(result) ?? objectName(file),
   },
@@ -165,7 +168,7 @@ function show(id, file, upload) {
   upload.on('url', ({ url, via }) => {
     // IETF and tus learn the upload's URL (and say how); the storage protocols name the object once it is complete.
     item.querySelector('.via').textContent = protocols[id].sibling
-      ? `object: ${url}`
+      ? `${id === 'gcs' ? 'session' : 'object'}: ${url}`
       : `URL from: ${via === '104' ? '104 interim response' : via === 'created' ? 'creation response' : 'stored record'}`
   })
   upload.on('retry', ({ attempt, error }) => { item.querySelector('.state').textContent = `retrying (${attempt}: ${error.code})` })
@@ -239,13 +242,13 @@ Promise.all(
 
 function updateControls() {
   const id = protocolSelect.value
-  document.getElementById('cut').disabled = id !== 'ietf'
+  document.getElementById('cut').disabled = id !== 'ietf' && id !== 'gcs'
   const notes = {
-    ietf: 'The reference server (test/server). "Drop the connection" cuts its next append.',
+    ietf: 'The reference server (test/server). "Drop the connection" cuts its next append: the upload asks for the offset and goes on.',
     tus: 'A tus 1.0 server (@tus/server with a file store).',
     s3: 'Multipart upload to s3rver: parts of at least 5 MiB, 4 in flight, each PUT presigned by /api/s3/.',
     azure: 'Block blob in Azurite: blocks 4 in flight through a SAS from /api/azure/sas.',
-    gcs: 'Resumable session in the GCS emulator, opened by /api/gcs/session: one chunk at a time, in 256 KiB units.',
+    gcs: 'Resumable session in the GCS emulator, opened by /api/gcs/session: one chunk at a time, in 256 KiB units. "Drop the connection" cuts the next chunk: the emulator keeps only whole 256 KiB units of it, and the upload goes on from what it says it holds.',
   }
   document.getElementById('protocol-note').textContent = notes[id]
 }
@@ -257,6 +260,8 @@ drop.addEventListener('dragover', (event) => { event.preventDefault(); drop.clas
 drop.addEventListener('dragleave', () => drop.classList.remove('over'))
 drop.addEventListener('drop', (event) => { event.preventDefault(); drop.classList.remove('over'); [...event.dataTransfer.files].forEach(addFile) })
 document.getElementById('cut').addEventListener('click', async () => {
+  // The GCS emulator's fault injection, through the backend: cut the next chunk.
+  if (protocolSelect.value === 'gcs') return void (await backend('/api/gcs/cut', {}))
   // The reference server's fault injection: cut the next append after 256 KiB of its body.
   await fetch(new URL('/__control/faults', (await endpoints).ietf), {
     method: 'POST',

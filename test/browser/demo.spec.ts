@@ -2,13 +2,14 @@
  * The demo a newcomer runs first (`npm run demo`), started as that command starts it
  * (demo/servers.ts: the page with its `/api/` backend, the IETF reference server, tus, s3rver,
  * Azurite and the GCS emulator, free ports): two IETF files to completion, one through a dropped
- * connection; a reload that resumes an unfinished upload; the React demo; and one upload through
- * each other protocol of the page's selector, where the SHA-256 the page shows for the stored
- * object (its server's) equals the file's. Screenshots go to test-results/.
+ * connection; a reload that resumes an unfinished upload; the React demo; one upload through each
+ * other protocol of the page's selector (tus, S3, Azure Blob, GCS), where the SHA-256 the page
+ * shows for the stored object (its server's) equals the file's; S3 resumed after a reload (only
+ * the missing parts sent); GCS through a dropped connection. Screenshots go to test-results/.
  */
 import { randomData, tempDir, writeTestFile, type TestData } from '../support/files'
 import type { Locator, Page } from '@playwright/test'
-import { storedDigest } from '../../demo/api'
+import { GCS_CUT_AFTER, storedDigest } from '../../demo/api'
 import { startDemo, type Demo } from '../../demo/servers'
 import { expect, test } from './fixtures'
 
@@ -118,6 +119,8 @@ test('the React demo (useUploads) uploads two files, one through a dropped conne
 const STORAGE = [
   { protocol: 'tus', size: 3 * MiB + 5 },
   { protocol: 's3', size: 11 * MiB + 5 },
+  { protocol: 'azure', size: 6 * MiB + 5 },
+  { protocol: 'gcs', size: 3 * MiB + 5 },
 ] as const
 
 for (const { protocol, size } of STORAGE) {
@@ -179,4 +182,30 @@ test('S3 through the demo: a reload once 2 of 5 parts are stored resumes the sam
       .map((part) => part.partNumber)
       .sort(),
   ).toEqual([3, 4, 5])
+})
+
+test('GCS through the demo: "Drop the connection" cuts a chunk; the emulator keeps its whole 256 KiB unit and the upload goes on from there', async ({
+  page,
+}) => {
+  const { gcs } = demo
+  const size = 3 * MiB + 5
+  const data = randomData(size)
+  const path = await writeTestFile(work.dir, 'gcs-cut.bin', data)
+  await page.goto(`${demo.url}/`)
+  await expect(page.locator('#protocol option[value="gcs"]')).toBeEnabled()
+  await page.selectOption('#protocol', 'gcs')
+  await page.selectOption('#chunk', String(MiB))
+  const before = gcs.requests.length
+  await Promise.all([page.waitForResponse('**/api/gcs/cut'), page.click('#cut')])
+  await page.setInputFiles('#files', path)
+  const item = page.locator('#list li').first()
+  await expect(item.locator('.state')).toHaveText('complete', { timeout: 60_000 })
+  await expectSameDigest(item, data)
+  const puts = gcs.requests.slice(before).filter((request) => request.method === 'PUT')
+  const cut = puts.findIndex((request) => request.status === undefined)
+  expect(puts[cut]?.bodyBytes).toBe(GCS_CUT_AFTER)
+  // A status query learned what the emulator kept (the whole 256 KiB unit), and the upload went on from there.
+  const after = puts.slice(cut + 1)
+  expect(after.some((request) => request.contentRange === `bytes */${size}` && request.status === 308 && request.range === 'bytes=0-262143')).toBe(true)
+  expect(after.some((request) => request.contentRange?.startsWith('bytes 262144-') && request.status === 308)).toBe(true)
 })
