@@ -10,11 +10,14 @@
  * Choices this module makes where GCS leaves room (each is tested):
  * - The Upload needs no `endpoint`: records name `gcs:`. "create" is a status query (empty `PUT`,
  *   `Content-Range: bytes *\/total`) to the session URI from {@link GcsProtocol.endpointFor}
- *   (asked once per file and run, again only after that session was gone), never a chunk: the URI is known before any byte goes,
- *   so the query costs one round trip and nothing else; it tells a fresh session (`308` without
- *   `Range`) from one that already holds bytes (a backend that hands out the same session again),
- *   finalizes an empty file (`*\/0`), and can be repeated after a cut. Its `308` is `created` at the
- *   offset its `Range` names; a `404`/`410` there is `upload-gone` (a session just opened is gone).
+ *   (asked once per source, again only after that session was gone), never a chunk: the URI is
+ *   known before any byte goes, so the query costs one round trip and nothing else; it tells a
+ *   fresh session (`308` without `Range`) from one that already holds bytes (a backend that
+ *   hands out the same session again: the Upload goes on from there), finalizes an empty file
+ *   (`*\/0`), and can be repeated after a cut. Its `308` is `created` at the offset its `Range`
+ *   names; a `404`/`410` there is `upload-gone` (a session just opened is gone).
+ * - Records are keyed by the file's fingerprint and `gcs:`: an app that uploads one file to
+ *   several objects passes its own `fingerprint` (or `store: false`).
  * - "offset" is the same status query, `Content-Range: bytes *\/total`; the total comes from the
  *   caller, else from an earlier request for that URI, else `*` (resume after a reload).
  * - "append" is a chunk `PUT` with `Content-Range: bytes a-b/total`, `a-b/*` while a stream's

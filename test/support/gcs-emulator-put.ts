@@ -19,7 +19,7 @@ export interface Context {
   /** PUTs to session URIs in flight now, and the most at once. */
   inFlight: number
   maxInFlight: number
-  /** Chunks from `from` on wait for `released` (see GcsEmulator.holdFrom). */
+  /** Chunks from `from` on wait for `released`, then are dropped (see GcsEmulator.holdFrom). */
   hold?: { from: number; released: Promise<void> } | undefined
 }
 
@@ -39,7 +39,13 @@ export async function putChunk(ctx: Context, session: EmulatedSession, req: Inco
     if (body.length > 0) return answer(res, 400, {}, 'a status query has no body')
     return afterward(ctx, session, res)
   }
-  if (ctx.hold && range.first >= ctx.hold.from) await ctx.hold.released
+  const hold = ctx.hold
+  if (hold && range.first >= hold.from) {
+    // Held, then dropped: the connection closes and nothing of the chunk is kept.
+    await hold.released
+    req.socket.destroy()
+    return
+  }
   if (range.first !== session.persisted)
     return drainThen(req, res, log, 400, `the chunk starts at ${range.first}, the session holds ${session.persisted} bytes`)
   const expected = range.last - range.first + 1

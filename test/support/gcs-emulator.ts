@@ -88,7 +88,10 @@ export interface GcsEmulator {
   cutNext(afterBytes: number): void
   /** The next PUT is answered `status` (e.g. 503, 429 with `retry-after`) and changes nothing. */
   failNext(status: number, headers?: Record<string, string>): void
-  /** Chunks starting at `offset` or later wait (unread, unanswered) until the function returned is called. */
+  /**
+   * Chunks starting at `offset` or later wait, unread and unanswered, until the function returned
+   * is called; then their connections close and nothing of them is kept.
+   */
   holdFrom(offset: number): () => void
   /** The most `PUT`s to session URIs that were in flight at once. */
   readonly maxInFlight: number
