@@ -7,6 +7,7 @@
  * shows for the stored object (its server's) equals the file's; S3 resumed after a reload (only
  * the missing parts sent); GCS through a dropped connection. Screenshots go to test-results/.
  */
+import { existsSync } from 'node:fs'
 import { randomData, tempDir, writeTestFile, type TestData } from '../support/files'
 import type { Locator, Page } from '@playwright/test'
 import { GCS_CUT_AFTER, storedDigest } from '../../demo/api'
@@ -208,4 +209,50 @@ test('GCS through the demo: "Drop the connection" cuts a chunk; the emulator kee
   const after = puts.slice(cut + 1)
   expect(after.some((request) => request.contentRange === `bytes */${size}` && request.status === 308 && request.range === 'bytes=0-262143')).toBe(true)
   expect(after.some((request) => request.contentRange?.startsWith('bytes 262144-') && request.status === 308)).toBe(true)
+})
+
+/**
+ * Chooses an S3 upload of `size` bytes in the page with parts 3 and later unsigned (their
+ * sign-part requests held) until `release()`; resolves once parts 1 and 2 are stored.
+ */
+async function startS3WithTwoParts(page: Page, name: string, size: number): Promise<{ data: TestData; item: Locator; release: () => Promise<void> }> {
+  const data = randomData(size)
+  const path = await writeTestFile(work.dir, name, data)
+  await page.goto(`${demo.url}/`)
+  await expect(page.locator('#protocol option[value="s3"]')).toBeEnabled()
+  await page.selectOption('#protocol', 's3')
+  await page.selectOption('#chunk', String(MiB))
+  await page.route('**/api/s3/multipart/sign-part', async (route) => {
+    if ((route.request().postDataJSON() as { partNumber: number }).partNumber <= 2) await route.continue()
+  })
+  const before = demo.s3.partRequests.length
+  await page.setInputFiles('#files', path)
+  await expect.poll(() => demo.s3.partRequests.slice(before).filter((part) => part.status === 200).length).toBe(2)
+  return { data, item: page.locator('#list li').first(), release: () => page.unrouteAll({ behavior: 'ignoreErrors' }) }
+}
+
+test('S3 through the demo: Pause stops the upload, Resume finishes it from the parts S3 holds', async ({ page }) => {
+  const lists = demo.s3Backend.calls.listParts
+  const { data, item, release } = await startS3WithTwoParts(page, 's3-pause.bin', 24 * MiB + 5)
+  await item.locator('.pause').click()
+  await expect(item.locator('.state')).toHaveText('paused')
+  await expect(item.locator('.pause')).toHaveText('Resume')
+  await release()
+  await item.locator('.pause').click()
+  await expect(item.locator('.state')).toHaveText('complete', { timeout: 60_000 })
+  await expectSameDigest(item, data)
+  expect(demo.s3Backend.calls.listParts - lists).toBe(1)
+})
+
+test('S3 through the demo: Cancel aborts the multipart upload (abortMultipartUpload, parts gone)', async ({ page }) => {
+  const aborts = demo.s3Backend.calls.abortMultipartUpload
+  const { item } = await startS3WithTwoParts(page, 's3-cancel.bin', 24 * MiB + 5)
+  const uploadId = demo.s3.partRequests.at(-1)?.uploadId ?? ''
+  expect(existsSync(demo.s3.uploadDirectory(uploadId))).toBe(true)
+  await item.locator('.cancel').click()
+  await expect(item.locator('.state')).toHaveText('aborted')
+  await expect.poll(() => demo.s3Backend.calls.abortMultipartUpload - aborts).toBe(1)
+  // The backend removes the parts (s3rver lacks AbortMultipartUpload; see test/support/s3-backend.ts).
+  await expect.poll(() => existsSync(demo.s3.uploadDirectory(uploadId))).toBe(false)
+  await expect(item.locator('.digest')).toBeHidden()
 })
