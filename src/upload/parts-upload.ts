@@ -20,7 +20,15 @@ import type { UploadEvents, UploadResult, UploadState } from '../options'
 import type { S3RecordState } from '../protocols/s3-types'
 import { RequestSender } from '../request-sender'
 import type { UploadRecord } from '../types'
-import { partSenderFor, type PartsHost, type PartsProtocol, type PartsRecordProgress, type PartsRun, type UploadPartsProtocol } from './parts-runner-types'
+import {
+  partSenderFor,
+  type PartsHost,
+  type PartsProtocol,
+  type PartsRecordHooks,
+  type PartsRecordProgress,
+  type PartsRun,
+  type UploadPartsProtocol,
+} from './parts-runner-types'
 import { resolveSettings } from './settings'
 
 /** The `url` of a parts upload's record before a part was signed: a placeholder host (`.invalid` never resolves), then the key. */
@@ -86,6 +94,17 @@ export function recordFields(state: S3RecordState, progress: PartsRecordProgress
   return { url, parts: { state: JSON.stringify(state), offset: progress.offset } }
 }
 
+/** The runner's record: the stored one read back, each state written through the Upload's persistence. */
+function recordHooks(record: UploadRecord | undefined, persistence: PartsHost[4], protocol: PartsProtocol, size: number | undefined): PartsRecordHooks {
+  return {
+    load: () => recordState(record),
+    save: (state, progress) => {
+      const { url, parts } = recordFields(state, progress)
+      persistence.saveUrl(url, protocol, size, {}, parts)
+    },
+  }
+}
+
 async function runParts(protocol: PartsProtocol, host: PartsHost, entry: RunEntry): Promise<UploadResult> {
   const [upload, source, session, emitter, persistence, environment] = host
   const settings = resolveSettings(upload.options)
@@ -119,13 +138,7 @@ async function runParts(protocol: PartsProtocol, host: PartsHost, entry: RunEntr
       retry: settings.retry,
       maxRetryAfter: settings.maxRetryAfter,
       maxRestarts: settings.restartOnGone ? settings.maxRestarts : 0,
-      record: {
-        load: () => recordState(record),
-        save: (state, progress) => {
-          const { url, parts } = recordFields(state, progress)
-          persistence.saveUrl(url, protocol, source.size, {}, parts)
-        },
-      },
+      record: recordHooks(record, persistence, protocol, source.size),
       emit: (name, event) => {
         if (name !== 'state') {
           if (name === 'progress')
