@@ -228,6 +228,58 @@ describe('Upload with gcs() in Node', () => {
 })
 
 describe('resume', () => {
+  it('pause() then resume(): a status query, then the rest; abort({ terminate }) deletes the session (499) and the record', async () => {
+    const data = randomData(6 * U)
+    const session = await whole.openSession('paused.bin')
+    const upload = new Upload(new Uint8Array(data.bytes), { protocol: on(whole, session), chunkSize: U, store: 'memory' })
+    let paused = false
+    const resumed = new Promise<number>((resolve) =>
+      upload.on('chunk', ({ end }) => {
+        if (end === 2 * U && !paused) {
+          paused = true
+          upload.pause()
+          resolve(whole.requests.length)
+        }
+      }),
+    )
+    const done = upload.start()
+    const from = await resumed
+    expect(upload.state).toBe('paused')
+    // The run must have stopped before resume(): resume() while the paused request is still being
+    // stopped fails the run with 'aborted' (the Upload's own loop; reported). No event marks that point.
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    upload.resume()
+    await done
+    expect(whole.requests.slice(from).map((request) => request.contentRange)[0]).toBe(`bytes */${6 * U}`)
+    expect(whole.sha256Of('paused.bin')).toBe(data.sha256)
+
+    const doomed = await whole.openSession('doomed.bin')
+    const other = new Upload(new Uint8Array(data.bytes), { protocol: on(whole, doomed), chunkSize: U, store: 'memory' })
+    const stopped = new Promise<void>((resolve) => other.on('chunk', () => resolve()))
+    const failed = other.start().catch((error: unknown) => error)
+    await stopped
+    await other.abort({ terminate: true })
+    expect(await failed).toMatchObject({ code: 'aborted' })
+    expect(whole.requests.filter((request) => request.method === 'DELETE').at(-1)?.status).toBe(499)
+    expect(whole.session(doomed)?.goneStatus).toBe(410)
+    expect(await Upload.findPrevious(new Uint8Array(data.bytes), { protocol: on(whole, doomed), store: 'memory' })).toEqual([])
+  })
+
+  it('restoreAll({ protocol: gcs(...) }) with persistBlob resumes the stored session with the kept File', async () => {
+    const data = randomData(4 * U + 7)
+    let opened = 0
+    const protocol = (): ReturnType<typeof gcs> => on(whole, () => (opened++, whole.openSession('restored.bin')))
+    const file = new File([new Uint8Array(data.bytes)], 'restored.bin', { lastModified: 1_700_000_000_000 })
+    const first = new Upload(file, { protocol: protocol(), chunkSize: U, store: 'memory', persistBlob: true })
+    first.on('chunk', ({ end }) => end >= 2 * U && void first.abort())
+    await expect(first.start()).rejects.toMatchObject({ code: 'aborted' })
+    const uploads = await Upload.restoreAll({ protocol: protocol(), store: 'memory', chunkSize: U })
+    expect(uploads).toHaveLength(1)
+    await uploads[0]!.start()
+    expect([opened, uploads[0]!.url]).toEqual([1, first.url])
+    expect(whole.sha256Of('restored.bin')).toBe(data.sha256)
+  })
+
   it('a new Upload resumes from the file store: no new session, a status query naming the total, only the missing bytes', async () => {
     const { dir, remove } = await tempDir()
     try {
