@@ -255,7 +255,11 @@ function updateControls() {
 protocolSelect.addEventListener('change', updateControls)
 updateControls()
 
-document.getElementById('files').addEventListener('change', (event) => [...event.target.files].forEach(addFile))
+document.getElementById('files').addEventListener('change', (event) => {
+  ;[...event.target.files].forEach(addFile)
+  // Cleared, so that choosing the same file again (say, with another protocol) is a change too.
+  event.target.value = ''
+})
 drop.addEventListener('dragover', (event) => { event.preventDefault(); drop.classList.add('over') })
 drop.addEventListener('dragleave', () => drop.classList.remove('over'))
 drop.addEventListener('drop', (event) => { event.preventDefault(); drop.classList.remove('over'); [...event.dataTransfer.files].forEach(addFile) })
