@@ -224,11 +224,11 @@ export class PartsRunner {
     }
   }
 
-  /** Counts a fresh start after S3 forgot the upload. */
+  /** Counts a fresh start after the storage service forgot the upload (S3 `NoSuchUpload`, Azure's blocks gone). */
   private restarted(error: unknown): void {
     this.restarts++
     if (this.restarts <= this.input.maxRestarts) return
-    const text = `S3 no longer knows the upload, and ${this.input.maxRestarts} fresh starts ran out`
+    const text = `the storage service no longer knows the upload, and ${this.input.maxRestarts} fresh starts ran out`
     throw new UploadError('upload-gone', text, { retryable: false, cause: error })
   }
 
