@@ -60,9 +60,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     throw error
   })
   const pageOrigins = [pages.url, pages.url.replace('//127.0.0.1:', '//localhost:')]
-  const started: Array<{ close(): Promise<unknown> }> = [pages]
+  const started: Closable[] = [pages]
   const starting: Promise<unknown>[] = []
-  const start = <T extends { close(): Promise<unknown> }>(server: Promise<T>): Promise<T> => {
+  const start: Starter = (server) => {
     const up = server.then((value) => (started.push(value), value))
     starting.push(up)
     return up
@@ -79,17 +79,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     ])
     pageServices.resolve({ tus, uploads })
     options.onPageReady?.({ url: pages.url, lines: pageLines(pages, { tus, uploads }) })
-    // Azurite boots in a child process (seconds): spawn it before loading the other servers' modules.
-    const { startAzurite } = await import('../test/support/azurite')
-    const azuriteUp = start(startAzurite({ corsOrigins: pageOrigins }))
-    const s3 = import('../test/support/s3-server').then(({ startS3Server }) => startS3Server({ corsOrigins: pageOrigins }))
-    const [azurite, s3Server, s3Backend, gcs] = await untilAborted(options.signal, [
-      azuriteUp,
-      start(s3.then((server) => ({ server, close: () => server.stop() }))).then(({ server }) => server),
-      s3.then(async (server) => (await import('../test/support/s3-backend')).createS3Backend(server)),
-      start(import('../test/support/gcs-emulator').then(({ startGcsEmulator }) => startGcsEmulator())),
-    ])
-    const running: DemoServices = { azurite, s3: s3Server, s3Backend, gcs, tus, uploads }
+    const storage = await startStorage(pageOrigins, start, options.signal)
+    const running: DemoServices = { ...storage, tus, uploads }
     services.resolve(running)
     return {
       ...running,
@@ -106,6 +97,27 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     await closeAll()
     throw error
   }
+}
+
+/** Something startDemo stops on close. */
+type Closable = { close(): Promise<unknown> }
+
+/** Notes a server being started, so that startDemo can close it. */
+type Starter = <T extends Closable>(server: Promise<T>) => Promise<T>
+
+/** The storage emulators and the S3 backend, each letting `pageOrigins` in. */
+async function startStorage(pageOrigins: string[], start: Starter, signal: AbortSignal | undefined): Promise<Omit<DemoServices, keyof PageServices>> {
+  // Azurite boots in a child process (seconds): spawn it before loading the other servers' modules.
+  const { startAzurite } = await import('../test/support/azurite')
+  const azuriteUp = start(startAzurite({ corsOrigins: pageOrigins }))
+  const s3Up = import('../test/support/s3-server').then(({ startS3Server }) => startS3Server({ corsOrigins: pageOrigins }))
+  const [azurite, s3, s3Backend, gcs] = await untilAborted(signal, [
+    azuriteUp,
+    start(s3Up.then((server) => ({ server, close: () => server.stop() }))).then(({ server }) => server),
+    s3Up.then(async (server) => (await import('../test/support/s3-backend')).createS3Backend(server)),
+    start(import('../test/support/gcs-emulator').then(({ startGcsEmulator }) => startGcsEmulator())),
+  ])
+  return { azurite, s3, s3Backend, gcs }
 }
 
 /** `Promise.all(steps)`, or a rejection as soon as `signal` aborts. */
