@@ -221,8 +221,12 @@ export class BaseUpload<Input> {
   async #rounds(source: Source, protocol: Protocol): Promise<UploadResult> {
     const session = this.#session
     for (;;) {
-      const state = this.state
-      if (state === 'aborted' || state === 'paused') throw aborted(state)
+      if (this.state === 'aborted') throw aborted('aborted')
+      // Paused: wait for resume() (or abort(), which opens the gate too), then ask again.
+      if (this.state === 'paused') {
+        await new Promise<void>((resolve) => (this.#resumeGate = resolve))
+        continue
+      }
       session.newRound()
       const signal = this.#pauseController.signal
       const [sender, endpoint, { metadata }] = [this.#sender, this.#endpoint, this.#settings]
@@ -243,9 +247,7 @@ export class BaseUpload<Input> {
         const done = await (await this.#later(first)).retryRound(first, () => performStep(ctx), retry)
         if (done) return done
       } catch (error) {
-        if (this.state !== 'paused') throw error
-        // (The gate's resolver may stay: resolving it again does nothing.)
-        await new Promise<void>((resolve) => (this.#resumeGate = resolve))
+        if (this.state === 'aborted' || !signal.aborted) throw error // (a pause's failure goes on, even after resume())
       }
     }
   }

@@ -270,6 +270,31 @@ describe('pause, resume and abort', () => {
     await expectStored(url, data)
   })
 
+  it('resume() before the paused request has settled goes on (and pause/resume/pause/resume in one tick)', async () => {
+    const data = randomData(4 * MiB)
+    const path = await writeTestFile(workDir.dir, 'pause-race.bin', data)
+    const upload = new Upload(path, { endpoint: server.endpoint, chunkSize: MiB, retry: fastRetry })
+    const states: string[] = []
+    upload.on('state', ({ state }) => states.push(state))
+    let toggles = 0
+    upload.on('progress', ({ bytesSent }) => {
+      // Mid-request (bytes of a chunk on their way): the aborted request settles after resume().
+      if (toggles >= 2 || bytesSent % MiB === 0) return
+      toggles++
+      upload.pause()
+      upload.resume()
+      if (toggles === 2) {
+        upload.pause()
+        upload.resume()
+      }
+    })
+    const { url } = await upload.start()
+    expect(toggles).toBe(2)
+    expect(states.filter((state) => state === 'paused')).toHaveLength(3)
+    expect(states.at(-1)).toBe('complete')
+    await expectStored(url, data)
+  })
+
   it('abort({ terminate: true }) leaves nothing on the server', async () => {
     const data = randomData(4 * MiB)
     const path = await writeTestFile(workDir.dir, 'abort.bin', data)
