@@ -1,7 +1,7 @@
 /**
  * What the Upload loads with `import()` once its first request is on its way, never before the
- * first byte: the session's response side (./responses), the request plan (./plan) and the
- * retry engine (p-retry). Loaded
+ * first byte: the session's response side (./responses), the request plan (./plan), the steps
+ * that never come first in a default upload (./later-steps) and the retry engine (p-retry). Loaded
  * before the first answer is read, so p-retry is there when a failure comes, even offline.
  * @module
  */
@@ -13,6 +13,7 @@ import { retrying, roundEnded, shouldRetry } from './responses'
 import type { Outcome, UploadSession } from './session'
 
 export { checkLimits } from '../protocols/limits'
+export { laterStep } from './later-steps'
 export { plan } from './plan'
 export { finish, interim, receive } from './responses'
 export { FORGET_ON } from './rules'

@@ -3,6 +3,8 @@
  * build the protocol's request, send it), and hand the answer back, until the session says the
  * upload is done or an error ends the attempt. What reads answers (./later, the protocol's
  * `interpret`) starts loading once a request is on its way and is awaited before its answer is read.
+ * Only the creation is performed here: discovery, the offset and appends, which never come first
+ * in a default browser upload, are in ./later-steps.
  * @module
  */
 import type { UploadResult } from '../options'
@@ -62,10 +64,6 @@ async function perform(ctx: LoopContext, step: Step): Promise<UploadResult | und
   switch (step.kind) {
     case 'stopped':
       throw aborted(step.state)
-    case 'discover':
-      return exchange(ctx, protocol.discoverRequest?.(endpoint) as RequestDescription, undefined, step)
-    case 'offset':
-      return exchange(ctx, protocol.offsetRequest(step.url, source.size), undefined, step)
     case 'create': {
       const chunk = step.end === undefined ? undefined : await source.slice(0, step.end)
       const complete = chunk ? chunk.last : source.size === 0
@@ -84,18 +82,14 @@ async function perform(ctx: LoopContext, step: Step): Promise<UploadResult | und
       const sent = request.body === null ? undefined : chunk
       return exchange(ctx, request, sent, { kind: 'create', length: sent?.length, complete })
     }
-    case 'append': {
-      const { url, offset } = step
-      const chunk = await source.slice(offset, protocol.alignChunkEnd?.(offset, step.end, source.size) ?? step.end)
-      const { length, last: complete } = chunk
-      const request = protocol.appendRequest({ url, offset, end: offset + length, size: source.size, complete })
-      return exchange(ctx, request, chunk, { kind: 'append', url, offset, length, complete })
-    }
+    default:
+      // Discovery, the offset and appends (./later-steps) never come first in a default browser upload.
+      return (await loadLater()).laterStep(ctx, step, endpoint)
   }
 }
 
 /** Sends one request and hands its answer (and any interim responses) to the session. */
-async function exchange(ctx: LoopContext, request: RequestDescription, chunk: SourceChunk | undefined, sent: Sent): Promise<UploadResult | undefined> {
+export async function exchange(ctx: LoopContext, request: RequestDescription, chunk: SourceChunk | undefined, sent: Sent): Promise<UploadResult | undefined> {
   const { session, protocol } = ctx
   const stopped = (): boolean => session.state === 'paused' || session.state === 'aborted'
   if (stopped()) throw aborted(session.state)
