@@ -18,8 +18,9 @@ const OFFSET_WRITE_INTERVAL = 1000
 
 /**
  * Records the upload URL (see `UploadPersistence.saveUrl`); with `parts`, also a parts protocol's
- * state and the bytes its completed parts hold, written at once the first time and then at most
- * once per second, as offsets are.
+ * state and the bytes its completed parts hold. Every call writes: the parts runner
+ * (parts-runner-record.ts) already writes at most once a second, and its last write, when it
+ * stops or pauses, must not be dropped.
  */
 export function saveUrl(
   state: PersistenceState,
@@ -45,7 +46,8 @@ export function saveUrl(
     ...expiry(limits),
     ...(parts && { state: parts.state }),
   }
-  if (!parts || !again || now - state.lastWrite >= OFFSET_WRITE_INTERVAL) write(state)
+  // A parts upload's runner writes at most once a second itself, with a last write when it stops: all are kept.
+  write(state)
 }
 
 /** Records progress, writing at most once per second (see `UploadPersistence.saveOffset`). */

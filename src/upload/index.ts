@@ -247,7 +247,7 @@ export class BaseUpload<Input> {
         const done = await (await this.#later(first)).retryRound(first, () => performStep(ctx), retry)
         if (done) return done
       } catch (error) {
-        if (this.state === 'aborted' || !signal.aborted) throw error // (a pause's failure goes on, even after resume())
+        if (!signal.aborted || this.#runController.signal.aborted) throw error // (a pause's failure goes on, even after resume(); abort()'s not)
       }
     }
   }
