@@ -35,6 +35,8 @@
  *   rejected; the message names it, `cause` is what it threw. Retryable, like a network failure.
  * - `callback-invalid`: an app callback answered something the upload cannot use (no `uploadId`, a
  *   `signPart` URL that is not http(s), …); the message names it and what was wrong. Not retryable.
+ * - `metadata-invalid`: the `metadata` option holds an entry the protocol cannot send (Azure:
+ *   `x-ms-meta-` names must be C# identifiers, values printable ASCII); raised before any request.
  */
 export type UploadErrorCode =
   | 'network'
@@ -59,6 +61,7 @@ export type UploadErrorCode =
   | 'redirect-refused'
   | 'callback-failed'
   | 'callback-invalid'
+  | 'metadata-invalid'
 
 /** Options of {@link UploadError}. */
 export interface UploadErrorOptions {

@@ -68,15 +68,44 @@ export function getBlockListRequest(ref: AzureBlobRef, version = AZURE_API_VERSI
 
 /**
  * Put Block List: commits the ids in the given order (`<Latest>`: the newest upload of each id) as
- * the blob, with `x-ms-blob-content-type` from the file's type when it has one.
+ * the blob, with `x-ms-blob-content-type` from the file's type when it has one and an
+ * `x-ms-meta-<name>` header per metadata entry (checked by {@link checkAzureMetadata}).
  */
-export function putBlockListRequest(ref: AzureBlobRef, ids: readonly string[], contentType: string | undefined, version = AZURE_API_VERSION): AzureRequest {
+export function putBlockListRequest(
+  ref: AzureBlobRef,
+  ids: readonly string[],
+  contentType: string | undefined,
+  version = AZURE_API_VERSION,
+  metadata: Readonly<Record<string, string>> = {},
+): AzureRequest {
   const headers: Record<string, string> = { 'x-ms-version': version, 'content-type': 'application/xml' }
   if (contentType !== undefined && contentType !== '' && !/[\r\n\0]/.test(contentType)) headers['x-ms-blob-content-type'] = contentType
+  for (const [name, value] of Object.entries(metadata)) headers[`x-ms-meta-${name.toLowerCase()}`] = value
   const latest = ids.map((id) => `<Latest>${escapeXml(id)}</Latest>`).join('')
   return { method: 'PUT', url: operationUrl(ref, 'comp=blocklist'), headers, body: `<?xml version="1.0" encoding="utf-8"?><BlockList>${latest}</BlockList>` }
 }
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+/**
+ * Checks the `metadata` option for Azure, before any request: names become `x-ms-meta-<name>`
+ * headers and must be C# identifiers (letters, digits and `_`, not starting with a digit), unique
+ * regardless of case; values must be printable ASCII (HTTP header values; Azure stores them as sent).
+ * @throws UploadError `metadata-invalid` naming the entry and the rule
+ */
+export function checkAzureMetadata(metadata: Readonly<Record<string, string>>): void {
+  const seen = new Set<string>()
+  for (const [name, value] of Object.entries(metadata)) {
+    const rule = !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)
+      ? 'names must be C# identifiers (letters, digits and _, not starting with a digit)'
+      : seen.has(name.toLowerCase())
+        ? 'names must differ regardless of case'
+        : typeof value !== 'string' || !/^[\x20-\x7e]*$/.test(value)
+          ? 'values must be printable ASCII (percent-encode other text)'
+          : undefined
+    if (rule) throw new UploadError('metadata-invalid', `Azure cannot store the metadata entry ${JSON.stringify(name)}: ${rule}`, { retryable: false })
+    seen.add(name.toLowerCase())
+  }
 }

@@ -23,7 +23,7 @@
 import { UploadError } from '../errors'
 import type { HttpResponse } from '../types'
 import { azureBlock, azureBlockCount, azureBlockId, azureBlockNumberError, azureBlockSize, checkAzureChunkSize } from './azure-blocks'
-import { AZURE_API_VERSION, getBlockListRequest, putBlockListRequest, putBlockRequest, readSasUrl, sasExpiry } from './azure-requests'
+import { AZURE_API_VERSION, checkAzureMetadata, getBlockListRequest, putBlockListRequest, putBlockRequest, readSasUrl, sasExpiry } from './azure-requests'
 import { readAzureResponse, readBlockList } from './azure-responses'
 import type { AzureBlobOptions, AzureBlobRef, AzureFile, AzurePlannedBlock, AzureRecordState, AzureRequest, AzureResult } from './azure-types'
 
@@ -111,6 +111,7 @@ export function azureBlobProtocol(options: AzureBlobOptions): AzureProtocol {
         Array.from({ length: count }, (_, index) => azureBlockId(index + 1)),
         file.type,
         version,
+        file.metadata,
       ),
     readResponse: (what, response, ref, now) => readAzureResponse(what, response, ref.sas, now, canRefresh),
     readBlockList,
@@ -118,7 +119,10 @@ export function azureBlobProtocol(options: AzureBlobOptions): AzureProtocol {
     urlError,
     recordState: (blobUrl, blockSize, blocks) => ({ blobUrl, blockSize, blocks: [...new Set(blocks)].sort((a, b) => a - b) }),
     readRecordState,
-    file: (source, metadata) => Object.freeze({ name: source.name, type: source.type, size: source.size, metadata: Object.freeze({ ...metadata }) }),
+    file: (source, metadata) => {
+      checkAzureMetadata(metadata)
+      return Object.freeze({ name: source.name, type: source.type, size: source.size, metadata: Object.freeze({ ...metadata }) })
+    },
   }
 }
 

@@ -336,6 +336,26 @@ describe('Upload with azureBlob()', () => {
     await expectStored(name, randomData(0))
   })
 
+  it('metadata goes on the blob as x-ms-meta-* with Put Block List; an entry Azure cannot take fails metadata-invalid before any request', async () => {
+    const name = 'upload-meta.bin'
+    const data = randomData(MiB + 5)
+    await new Upload(data.bytes, { protocol: azureBlob({ url: viaProxy(name) }), store: false, metadata: { project: 'apollo', Owner_2: 'a b' } }).start()
+    await expectStored(name, data)
+    const client = azurite.service.getContainerClient(AZURITE_CONTAINER).getBlockBlobClient(name)
+    expect((await client.getProperties()).metadata).toEqual({ project: 'apollo', owner_2: 'a b' })
+
+    for (const [metadata, words] of [
+      [{ 'file-name': 'x' }, 'C# identifiers'],
+      [{ note: 'caf\u00e9' }, 'printable ASCII'],
+      [{ Tag: 'a', tag: 'b' }, 'regardless of case'],
+    ] as const) {
+      const from = proxy.requests.length
+      const failed = new Upload(data.bytes, { protocol: azureBlob({ url: viaProxy('upload-meta-bad.bin') }), store: false, metadata }).start()
+      await expect(failed).rejects.toMatchObject({ code: 'metadata-invalid', retryable: false, message: expect.stringContaining(words) as unknown })
+      expect(proxy.requests.length).toBe(from)
+    }
+  })
+
   it('bad input: a block list naming a block that does not fit the file (another size) fails offset-invalid, forgets the record, commits nothing', async () => {
     const { dir, remove } = await tempDir()
     try {

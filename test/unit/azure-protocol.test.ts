@@ -159,6 +159,27 @@ describe('requests', () => {
     expect(untyped.headers['x-ms-blob-content-type']).toBeUndefined()
   })
 
+  it('Put Block List carries the metadata as x-ms-meta-<name> (names lower-cased); file() refuses what Azure cannot store', () => {
+    const file = protocol.file({ name: 'a', type: undefined, size: 3 }, { Project: 'apollo', owner_2: 'a b' })
+    expect(protocol.putBlockList(ref, 1, file).headers).toMatchObject({ 'x-ms-meta-project': 'apollo', 'x-ms-meta-owner_2': 'a b' })
+    for (const [metadata, words] of [
+      [{ '2nd': 'x' }, 'C# identifiers'],
+      [{ 'a-b': 'x' }, 'C# identifiers'],
+      [{ note: 'line\nbreak' }, 'printable ASCII'],
+      [{ note: '\u00e9' }, 'printable ASCII'],
+      [{ Tag: 'a', tag: 'b' }, 'regardless of case'],
+    ] as const) {
+      let error: unknown
+      try {
+        protocol.file({ size: 3 }, metadata)
+      } catch (caught) {
+        error = caught
+      }
+      expect(error).toBeInstanceOf(UploadError)
+      expect(error).toMatchObject({ code: 'metadata-invalid', retryable: false, message: expect.stringContaining(words) as unknown })
+    }
+  })
+
   it('sends the chosen x-ms-version', () => {
     expect(azureBlobProtocol({ url: `${BLOB}?${SAS}`, version: '2025-11-05' }).getBlockList(ref).headers).toEqual({ 'x-ms-version': '2025-11-05' })
   })
