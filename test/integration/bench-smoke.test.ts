@@ -67,4 +67,4 @@ it('npm run bench --smoke: every configuration uploads intact, results.json and 
   expect(results.memory.length).toBe(results.throughput.length)
   expect(stdout).toContain('Throughput')
   expect(stdout).toContain('Resume waste')
-}, 240_000)
+}, 420_000)
