@@ -9,14 +9,13 @@
  * that throws fails with the typed `callback-failed` UploadError of the bundle.
  */
 import { expect, test, type Page } from '@playwright/test'
-import { fileURLToPath } from 'node:url'
 import { S3_ROUTES } from '../support/s3-backend-client'
 import { createS3Backend, type S3TestBackend } from '../support/s3-backend'
 import { serveS3Backend, type S3BackendEndpoint } from '../support/s3-backend-http'
 import { startS3Server, type S3TestServer } from '../support/s3-server'
+import { openWithScriptTags, type RandomFileWindow } from './script-tag-fixtures'
 
 const MiB = 1024 * 1024
-const DIST = fileURLToPath(new URL('../../dist/', import.meta.url))
 
 let server: S3TestServer
 let backend: S3TestBackend
@@ -34,19 +33,8 @@ test.afterAll(async () => {
 })
 
 /** Opens the backend's page with both script tags; resolves once `ResumableUpload.s3` is defined. Answers the dist/ files requested, in order. */
-async function openWithScriptTags(page: Page): Promise<string[]> {
-  const fetched: string[] = []
-  await page.route(`${endpoint.url.replace(/\/$/, '')}/dist/*`, (route) => {
-    const name = new URL(route.request().url()).pathname.slice('/dist/'.length)
-    fetched.push(name)
-    return route.fulfill({ path: `${DIST}${name}`, contentType: 'text/javascript' })
-  })
-  await page.goto(endpoint.url)
-  await page.addScriptTag({ url: '/dist/resumable-upload.min.js' })
-  await page.addScriptTag({ url: '/dist/resumable-upload.s3.min.js' })
-  // The S3 file defines itself once the sibling files it shares with the bundle's later code have loaded.
-  await page.waitForFunction(() => typeof (window as unknown as { ResumableUpload: { s3?: unknown } }).ResumableUpload.s3 === 'function')
-  return fetched
+function openWithS3Tags(page: Page): Promise<string[]> {
+  return openWithScriptTags(page, { sibling: 's3', name: 's3', origin: endpoint.url })
 }
 
 /** What the page's upload answers. */
@@ -95,11 +83,7 @@ function uploadFromPage(page: Page, size: number, failSigning: boolean): Promise
           await post(routes.abortMultipartUpload, file, options)
         },
       }
-      const bytes = new Uint8Array(total)
-      for (let at = 0; at < bytes.length; at += 65536) crypto.getRandomValues(bytes.subarray(at, Math.min(bytes.length, at + 65536)))
-      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
-      const sha256 = [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('')
-      const file = new File([bytes], 'tag.bin', { lastModified: Date.now() })
+      const { file, sha256 } = await (window as unknown as RandomFileWindow).randomFile(total, 'tag.bin', { lastModified: Date.now() })
       const retry = fail ? { retries: 1, minTimeout: 1, maxTimeout: 1 } : undefined
       const upload = new api.Upload(file, { protocol: api.s3(callbacks), chunkSize: 5 * 1024 * 1024, concurrency: 2, ...(retry && { retry }) })
       let chunks = 0
@@ -118,7 +102,7 @@ function uploadFromPage(page: Page, size: number, failSigning: boolean): Promise
 }
 
 test('resumable-upload.s3.min.js adds ResumableUpload.s3; a File goes up in 3 parts, at most 2 at once, SHA-256 equal', async ({ page }) => {
-  const fetched = await openWithScriptTags(page)
+  const fetched = await openWithS3Tags(page)
   const from = server.partRequests.length
   const result = await uploadFromPage(page, 12 * MiB, false)
 
@@ -133,7 +117,7 @@ test('resumable-upload.s3.min.js adds ResumableUpload.s3; a File goes up in 3 pa
 })
 
 test('a signPart that throws fails with the typed callback-failed UploadError (retried once), and nothing is stored', async ({ page }) => {
-  await openWithScriptTags(page)
+  await openWithS3Tags(page)
   const from = server.partRequests.length
   const completes = backend.calls.completeMultipartUpload
   const result = await uploadFromPage(page, 6 * MiB, true)

@@ -92,3 +92,11 @@ async function serveFile(mounts: ReadonlyArray<readonly [string, string]>, rawUr
     return undefined
   }
 }
+
+/** Answers an empty page titled `title` at every path: a page origin for tests that add their scripts themselves. */
+export function startBlankPage(title: string): Promise<StaticServer> {
+  return startStaticServer({}, 0, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(`<!doctype html><title>${title}</title>`)
+    return true
+  })
+}
