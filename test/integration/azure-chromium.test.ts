@@ -7,16 +7,12 @@
  * azureBlob(...) })` resumes: Get Block List, only the missing blocks. The committed blob's
  * SHA-256 equals the page's.
  */
-import type { Browser, Route } from '@playwright/test'
-import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import type { Route } from '@playwright/test'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AzureRestoreResult } from './fixtures/azure-upload-page'
 import { startAzurite, type Azurite } from '../support/azurite'
-import { tempDir } from '../support/files'
-import { startStaticServer, type StaticServer } from '../support/static-server'
-import { bundlePage, launchChromium } from '../support/vitest-browser'
+import { bundlePage, startChromiumSite, type ChromiumSite } from '../support/vitest-browser'
 
 const MiB = 1024 * 1024
 const PAGE = fileURLToPath(new URL('./fixtures/azure-upload-page.ts', import.meta.url))
@@ -25,28 +21,19 @@ interface PageApi {
   AzureUploadPage: { begin: (urls: string[], size: number, blockSize: number) => Promise<string>; restore: (urls: string[]) => Promise<AzureRestoreResult> }
 }
 
-let browser: Browser
 let azurite: Azurite
-let site: StaticServer
+let site: ChromiumSite
 let script: string
-let removeDir: () => Promise<void>
 
 beforeAll(async () => {
   script = await bundlePage(PAGE, 'AzureUploadPage')
   azurite = await startAzurite()
-  const { dir, remove } = await tempDir('azure-page-')
-  removeDir = remove
-  await mkdir(dir, { recursive: true })
-  await writeFile(join(dir, 'index.html'), '<!doctype html><title>azure</title>')
-  site = await startStaticServer({ '/': dir })
-  browser = await launchChromium()
+  site = await startChromiumSite('azure')
 }, 120_000)
 
 afterAll(async () => {
-  await browser?.close()
   await site?.close()
   await azurite?.close()
-  await removeDir?.()
 })
 
 /** The block number of a Put Block URL, or undefined for another request. */
@@ -57,7 +44,7 @@ function blockOf(url: string): number | undefined {
 
 describe('Upload with azureBlob() in Chromium against Azurite', () => {
   it('a reload at 50%: restoreAll finds the File in IndexedDB and resumes through Get Block List, only the missing blocks sent', async () => {
-    const page = await browser.newPage()
+    const page = await site.browser.newPage()
     // Blocks 5 to 8 are held until the reload: the first page stops at 4 of 8 blocks, whatever the machine's speed.
     let release = (): void => undefined
     const held = new Promise<void>((resolve) => (release = resolve))

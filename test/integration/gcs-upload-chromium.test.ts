@@ -7,16 +7,11 @@
  * finds the record, asks the session for its offset (`bytes *\/total`) and sends only the rest.
  * The stored object's SHA-256 equals the page's.
  */
-import { type Browser } from '@playwright/test'
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunResult } from './fixtures/gcs-upload-page'
-import { tempDir } from '../support/files'
 import { startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator'
-import { startStaticServer, type StaticServer } from '../support/static-server'
-import { bundlePage, launchChromium } from '../support/vitest-browser'
+import { bundlePage, startChromiumSite, type ChromiumSite } from '../support/vitest-browser'
 
 const MiB = 1024 * 1024
 const PAGE = fileURLToPath(new URL('./fixtures/gcs-upload-page.ts', import.meta.url))
@@ -25,32 +20,24 @@ interface PageApi {
   GcsUploadPage: { run: (emulator: string, size: number, chunkSize: number, until?: number) => Promise<RunResult> }
 }
 
-let browser: Browser
 let emulator: GcsEmulator
-let site: StaticServer
+let site: ChromiumSite
 let script: string
-let removeDir: (() => Promise<void>) | undefined
 
 beforeAll(async () => {
   script = await bundlePage(PAGE, 'GcsUploadPage')
   emulator = await startGcsEmulator()
-  const { dir, remove } = await tempDir()
-  removeDir = remove
-  await writeFile(join(dir, 'index.html'), '<!doctype html><title>gcs</title>')
-  site = await startStaticServer({ '/': dir })
-  browser = await launchChromium()
+  site = await startChromiumSite('gcs')
 }, 120_000)
 
 afterAll(async () => {
-  await browser?.close()
   await site?.close()
   await emulator?.close()
-  await removeDir?.()
 })
 
 describe('Upload with gcs() in Chromium', () => {
   it('a reload at 50%: a new Upload of the same File finds the IndexedDB record and resumes the session, no new session', async () => {
-    const page = await browser.newPage()
+    const page = await site.browser.newPage()
     const size = 16 * MiB + 1234
     const chunk = 2 * MiB
     // Chunks from 8 MiB on are held until the reload, then dropped.
