@@ -19,7 +19,7 @@ import { UploadError } from '../errors'
 import type { UploadEvents, UploadResult, UploadState } from '../options'
 import type { S3RecordState } from '../protocols/s3-types'
 import { RequestSender } from '../request-sender'
-import type { UploadRecord } from '../types'
+import type { Transport, UploadRecord } from '../types'
 import {
   partSenderFor,
   type PartsHost,
@@ -105,11 +105,27 @@ function recordHooks(record: UploadRecord | undefined, persistence: PartsHost[4]
   }
 }
 
+/** The transports parts uploads made, by environment and name (see {@link sharedTransport}). */
+const transports = new WeakMap<object, Map<string | undefined, Transport>>()
+
+/**
+ * The environment's transport named `name`, made once and shared by every parts upload (as the
+ * storage SDKs share one HTTP client): Node's keep-alive connections then carry on from one
+ * upload to the next instead of each upload opening (and leaving open) its own.
+ */
+function sharedTransport(environment: PartsHost[5], name: Parameters<PartsHost[5]['transport']>[0]): Transport {
+  let made = transports.get(environment)
+  if (made === undefined) transports.set(environment, (made = new Map()))
+  let transport = made.get(name)
+  if (transport === undefined) made.set(name, (transport = environment.transport(name)))
+  return transport
+}
+
 async function runParts(protocol: PartsProtocol, host: PartsHost, entry: RunEntry): Promise<UploadResult> {
   const [upload, source, session, emitter, persistence, environment] = host
   const settings = resolveSettings(upload.options)
   const option = upload.options.transport
-  const transport = typeof option === 'object' ? option : environment.transport(option)
+  const transport = typeof option === 'object' ? option : sharedTransport(environment, option)
   let stop = new AbortController()
   /** Aborted by abort() only (a pause does not stop waiting for the record's lock). */
   const ended = new AbortController()
