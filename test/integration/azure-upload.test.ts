@@ -176,7 +176,12 @@ describe('Upload with azureBlob()', () => {
       const before = lists.held[0]!
       expect(before.length).toBeGreaterThanOrEqual(2)
       expect(blockLists(name, from)).toHaveLength(1)
-      const after = blockPuts(name, from).map((put) => put.block)
+      // From the resume's Get Block List on, the answered Put Blocks (a block the pause aborted may
+      // still reach the proxy late, unanswered: it is not a send).
+      const listed = proxy.requests.indexOf(blockLists(name, from)[0]!)
+      const after = blockPuts(name, listed)
+        .filter((put) => put.status !== undefined)
+        .map((put) => put.block)
       expect(after.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8].filter((number) => !before.includes(number)))
       expect(events.state.map((event) => event.state)).toEqual(['creating', 'uploading', 'paused', 'creating', 'uploading', 'complete'])
     } finally {
