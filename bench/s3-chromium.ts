@@ -13,7 +13,7 @@ import { findChromium } from '../test/support/chromium'
 import { CHROMIUM_ARGS } from './chromium'
 import { MiB, dataSha256 } from './data'
 import type * as S3PageModule from './s3-page'
-import { S3_CONFIGS, S3_RAW, logS3Run, s3Rows, type S3Bench, type S3BenchOptions } from './s3'
+import { S3_CONFIGS, S3_RAW, logS3Run, rotated, s3Rows, type S3Bench, type S3BenchOptions } from './s3'
 import type { S3Config, S3Row, S3Run } from './s3-types'
 
 const ROOT = resolve(import.meta.dirname, '..')
@@ -106,7 +106,7 @@ export async function runS3Chromium(bench: S3Bench, options: S3BenchOptions): Pr
       for (let run = 1; run <= options.runsFor(sizeMiB); run++) {
         // One untimed ceiling upload first: the first upload of a round runs slower (bench/README.md).
         await pageRun(page, bench, S3_RAW, options, { ...target, run: 0 })
-        for (const config of S3_CONFIGS.chromium) {
+        for (const config of rotated(S3_CONFIGS.chromium, run)) {
           const result = await pageRun(page, bench, config, options, { ...target, run })
           runs.get(config.id)?.push(result)
           logS3Run(options.log, 'chromium', config, sizeMiB, result)

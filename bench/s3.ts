@@ -204,12 +204,22 @@ export function logS3Run(log: Log, environment: S3Environment, config: S3Config,
   log(`[s3 ${environment}] ${config.label}, ${sizeMiB} MiB, run ${run.run}: ${outcome}`)
 }
 
+/**
+ * The configurations of round `run` (1-based), each round starting one later: the server speeds up
+ * as it warms, so a fixed order would favour whichever configuration always ran last.
+ */
+export function rotated<T>(configs: readonly T[], run: number): T[] {
+  return configs.map((_, index) => configs[(index + run - 1) % configs.length]!)
+}
+
 async function runNode(bench: S3Bench, options: S3BenchOptions): Promise<S3Row[]> {
   const rows: S3Row[] = []
   for (const sizeMiB of options.sizesMiB) {
     const runs = new Map<string, S3Run[]>(S3_CONFIGS.node.map((config) => [config.id, []]))
+    // One untimed round first (a cold s3rver and process run the first uploads slower).
+    for (const config of S3_CONFIGS.node) await nodeRun(bench, config, options, sizeMiB, 0)
     for (let run = 1; run <= options.runsFor(sizeMiB); run++) {
-      for (const config of S3_CONFIGS.node) {
+      for (const config of rotated(S3_CONFIGS.node, run)) {
         const result = await nodeRun(bench, config, options, sizeMiB, run)
         runs.get(config.id)?.push(result)
         logS3Run(options.log, 'node', config, sizeMiB, result)
