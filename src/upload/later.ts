@@ -10,6 +10,7 @@ import pRetry from 'p-retry'
 import { UploadError } from '../errors'
 import type { RetryOptions, UploadEvents, UploadResult } from '../options'
 import { retrying, roundEnded, shouldRetry } from './responses'
+import { sleep } from './rules'
 import type { Outcome, UploadSession } from './session'
 
 export { checkLimits } from '../protocols/limits'
@@ -77,18 +78,5 @@ export function retryAttempts(first: unknown, attempt: () => Promise<UploadResul
         atOnce = true
       } else if (waitMs > 0) await sleep(waitMs, signal)
     },
-  })
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-    function done(): void {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
   })
 }

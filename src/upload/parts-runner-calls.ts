@@ -11,7 +11,7 @@ import { UploadError } from '../errors'
 import type { RetryOptions, UploadEvents } from '../options'
 import type { S3Protocol } from '../protocols/s3'
 import type { S3Callbacks } from '../protocols/s3-types'
-import { retryAfterDelay } from './rules'
+import { retryAfterDelay, sleep } from './rules'
 import { SETTINGS } from './settings'
 
 /** Whether `error` says S3 forgot the upload: `upload-gone`, or a backend error whose code is `NoSuchUpload`. */
@@ -90,25 +90,11 @@ export async function withRetry<T>(attempt: () => Promise<T>, settings: RetrySet
         } else if (retriesLeft > 0) {
           settings.onRetry({ attempt: attemptNumber, retriesLeft, error: error as UploadError })
           const wait = retryAfterDelay((error as UploadError).retryAfter ?? 0, settings.maxRetryAfter ?? SETTINGS.maxRetryAfter)
-          if (wait > 0) await delay(wait, signal)
+          if (wait > 0) await sleep(wait, signal)
         }
       },
     })
   } catch (error) {
     throw asUploadError(error, signal)
   }
-}
-
-/** Resolves after `ms`, or at once when `signal` fires (p-retry then stops with its reason). */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-    if (signal.aborted) done()
-  })
 }

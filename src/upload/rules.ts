@@ -98,3 +98,20 @@ export const FORGET_ON: ReadonlySet<string> = new Set<UploadErrorCode>([
   'upload-failed',
   'source-changed',
 ])
+
+/**
+ * Resolves after `ms`, or at once when `signal` fires (or has fired): the wait before a retry
+ * (`Retry-After`), for the Upload's rounds and a parts upload's parts alike.
+ */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+    if (signal.aborted) done()
+  })
+}
