@@ -31,7 +31,6 @@ export function saveUrl(
   parts?: { state: string; offset: number },
 ): void {
   const now = Date.now()
-  const again = state.record?.url === url
   state.record = {
     key: state.key as string,
     url,
@@ -40,7 +39,7 @@ export function saveUrl(
     endpoint: state.settings.endpoint ?? url,
     size,
     offset: parts?.offset ?? 0,
-    createdAt: again ? (state.record as UploadRecord).createdAt : now,
+    createdAt: state.record?.url === url ? state.record.createdAt : now,
     updatedAt: now,
     metadata: state.settings.metadata,
     ...expiry(limits),
