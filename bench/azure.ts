@@ -26,7 +26,7 @@ import { DataFiles, MiB, type DataFile } from './data'
 import { stderrLog, type Log } from './log'
 import { loadNow } from './machine'
 import type { SizeResult } from './results'
-import { median } from './stats'
+import { median, rotated } from './stats'
 
 /** A configuration of the section. */
 export interface AzureConfig {
@@ -134,7 +134,7 @@ export async function runAzureBench(options: AzureBenchOptions): Promise<AzureSe
       const sized = CONFIGS.map((config) => ({ config, sizeMiB, seconds: [] as number[], errors: [] as string[] }))
       for (const row of sized) await uploadOnce(azurite, row.config, file, `bench-warm-${row.config.id}-${sizeMiB}.bin`, options.blockSize)
       for (let run = 0; run < options.runs; run++) {
-        for (const row of sized.map((_, index) => sized[(index + run) % sized.length]!)) {
+        for (const row of rotated(sized, run + 1)) {
           const name = `bench-${row.config.id}-${sizeMiB}-${run}.bin`
           const began = performance.now()
           try {

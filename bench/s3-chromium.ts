@@ -13,7 +13,8 @@ import { findChromium } from '../test/support/chromium'
 import { CHROMIUM_ARGS } from './chromium'
 import { MiB, dataSha256 } from './data'
 import type * as S3PageModule from './s3-page'
-import { S3_CONFIGS, S3_RAW, logS3Run, rotated, s3Rows, type S3Bench, type S3BenchOptions } from './s3'
+import { S3_CONFIGS, S3_RAW, logS3Run, s3Rows, type S3Bench, type S3BenchOptions } from './s3'
+import { rotated } from './stats'
 import type { S3Config, S3Row, S3Run } from './s3-types'
 
 const ROOT = resolve(import.meta.dirname, '..')

@@ -25,7 +25,7 @@ import { runS3Chromium } from './s3-chromium'
 import { RESULT_PREFIX, type S3NodeJob, type S3NodeResult } from './s3-node-client'
 import { measureS3Sizes } from './s3-size'
 import type { S3Config, S3Environment, S3Row, S3Run, S3Section } from './s3-types'
-import { median } from './stats'
+import { median, rotated } from './stats'
 
 const ROOT = resolve(import.meta.dirname, '..')
 
@@ -202,14 +202,6 @@ export function s3Rows(environment: S3Environment, sizeMiB: number, runs: Map<st
 export function logS3Run(log: Log, environment: S3Environment, config: S3Config, sizeMiB: number, run: S3Run): void {
   const outcome = run.verified ? `${speed(run).toFixed(1)} MiB/s, sha256 ok` : `FAILED: ${run.error ?? 'not verified'}`
   log(`[s3 ${environment}] ${config.label}, ${sizeMiB} MiB, run ${run.run}: ${outcome}`)
-}
-
-/**
- * The configurations of round `run` (1-based), each round starting one later: the server speeds up
- * as it warms, so a fixed order would favour whichever configuration always ran last.
- */
-export function rotated<T>(configs: readonly T[], run: number): T[] {
-  return configs.map((_, index) => configs[(index + run - 1) % configs.length]!)
 }
 
 async function runNode(bench: S3Bench, options: S3BenchOptions): Promise<S3Row[]> {
