@@ -7,7 +7,6 @@
  * shows for the stored object (its server's) equals the file's; S3 resumed after a reload (only
  * the missing parts sent); GCS through a dropped connection. Screenshots go to test-results/.
  */
-import { existsSync } from 'node:fs'
 import { randomData, tempDir, writeTestFile, type TestData } from '../support/files'
 import type { Locator, Page } from '@playwright/test'
 import { GCS_CUT_AFTER, storedDigest } from '../../demo/api'
@@ -248,11 +247,11 @@ test('S3 through the demo: Cancel aborts the multipart upload (abortMultipartUpl
   const aborts = demo.s3Backend.calls.abortMultipartUpload
   const { item } = await startS3WithTwoParts(page, 's3-cancel.bin', 24 * MiB + 5)
   const uploadId = demo.s3.partRequests.at(-1)?.uploadId ?? ''
-  expect(existsSync(demo.s3.uploadDirectory(uploadId))).toBe(true)
+  expect(demo.s3.uploadExists(uploadId)).toBe(true)
   await item.locator('.cancel').click()
   await expect(item.locator('.state')).toHaveText('aborted')
   await expect.poll(() => demo.s3Backend.calls.abortMultipartUpload - aborts).toBe(1)
   // The backend removes the parts (s3rver lacks AbortMultipartUpload; see test/support/s3-backend.ts).
-  await expect.poll(() => existsSync(demo.s3.uploadDirectory(uploadId))).toBe(false)
+  await expect.poll(() => demo.s3.uploadExists(uploadId)).toBe(false)
   await expect(item.locator('.digest')).toBeHidden()
 })

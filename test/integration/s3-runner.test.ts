@@ -6,7 +6,6 @@
  * bad callback answers. Every upload that completes is checked with GetObject's SHA-256.
  */
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -286,10 +285,10 @@ describe('parts runner against s3rver', () => {
     await expect(running).rejects.toMatchObject({ code: 'aborted' })
     const upload = run.current!
     await Promise.all(server.partRequests.map((record) => record.closed))
-    expect(existsSync(server.uploadDirectory(upload.uploadId))).toBe(true)
+    expect(server.uploadExists(upload.uploadId)).toBe(true)
     await run.terminate()
     expect(backend.calls.abortMultipartUpload - aborts).toBe(1)
-    expect(existsSync(server.uploadDirectory(upload.uploadId))).toBe(false)
+    expect(server.uploadExists(upload.uploadId)).toBe(false)
     expect(of('state').map((event) => event.state)).not.toContain('failed')
     expect(of('url')).toEqual([])
   })

@@ -10,8 +10,9 @@
  *   bytes equals the `.md5` file: s3rver overwrites a part in place, so a resend cut short leaves
  *   a partial file beside the old `.md5`, where S3 would still hold the old part whole. ETag is
  *   `"<md5>"`, Size the file's size.
- * - `abortMultipartUpload`: s3rver answers AbortMultipartUpload with `405`. The backend removes the
- *   upload's folder; the server's gate then answers its parts with `404 NoSuchUpload`.
+ * - `abortMultipartUpload`: s3rver answers AbortMultipartUpload with `405`. The backend renames the
+ *   upload's folder away (at once, as S3's abort; a part s3rver is still writing cannot make a
+ *   removal fail), then removes it; the server's gate then answers its parts with `404 NoSuchUpload`.
  * - `completeMultipartUpload`: s3rver checks neither ETags nor sizes. The backend first checks what
  *   S3 checks (`InvalidPartOrder`, `InvalidPart`, `EntityTooSmall`), then calls s3rver.
  * - An unknown upload: `NoSuchUpload` (s3rver would answer `500` on Complete).
@@ -19,7 +20,7 @@
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { createHash, randomUUID } from 'node:crypto'
-import { readFile, readdir, rm, stat } from 'node:fs/promises'
+import { readFile, readdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type {
   S3Callbacks,
@@ -115,7 +116,10 @@ export function createS3Backend(server: S3TestServer, options: S3BackendOptions 
     },
     async abortMultipartUpload(_file: S3File, upload: S3UploadOptions): Promise<void> {
       calls.abortMultipartUpload++
-      await rm(await requireUpload(upload), { recursive: true, force: true })
+      const directory = await requireUpload(upload)
+      const dropped = `${directory}.aborted-${randomUUID()}`
+      await rename(directory, dropped)
+      await rm(dropped, { recursive: true, force: true, maxRetries: 3 })
     },
     async sha256Of(key: string): Promise<{ sha256: string; size: number }> {
       const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))

@@ -104,6 +104,11 @@ export interface S3TestServer {
   failNextParts(count: number, fault: S3Fault): void
   /** The folder where s3rver keeps the parts of `uploadId`. */
   uploadDirectory(uploadId: string): string
+  /**
+   * Whether `uploadId` is a live multipart upload (its folder holds `key`, as the gate checks). After an
+   * abort, s3rver may still finish writing a part it had taken, into a folder of that name without `key`.
+   */
+  uploadExists(uploadId: string): boolean
   /** Stops the server and removes its directory. */
   stop(): Promise<void>
 }
@@ -163,6 +168,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
     partsArrived: gate.arrived,
     failNextParts: gate.failNext,
     uploadDirectory,
+    uploadExists: (uploadId) => /^[\w-]+$/.test(uploadId) && existsSync(join(uploadDirectory(uploadId), 'key')),
     stop: () => stop(server, s3rver, client, directory),
   }
 }
