@@ -3,7 +3,8 @@
  * (test/support/s3-server.ts, behind its gate, CORS open), in Node and Chromium, side by side in
  * the same rounds:
  * - the ceiling: one presigned PutObject of the whole file;
- * - ours with 1 and 4 parts in flight (s3-ours.ts);
+ * - ours with 1 and 4 parts in flight (s3-ours.ts), and in Chromium 6 as well (Uppy's limit, and
+ *   Chromium's connections per host over HTTP/1.1);
  * - Node: `@aws-sdk/lib-storage`'s `Upload` (queueSize 4); Chromium: `@uppy/aws-s3`;
  * all multipart rows with the same part size. Ours and Uppy sign through the test backend's JSON
  * endpoint (s3-backend-http.ts); every stored object's SHA-256 is read back with GetObject (a
@@ -33,13 +34,14 @@ const ROOT = resolve(import.meta.dirname, '..')
 export const S3_RAW: S3Config = { id: 'raw', label: 'presigned PutObject, whole file (ceiling)', client: 'raw', concurrency: undefined }
 const OURS_1: S3Config = { id: 'ours-c1', label: 'ours s3, concurrency 1', client: 'ours', concurrency: 1 }
 const OURS_4: S3Config = { id: 'ours-c4', label: 'ours s3, concurrency 4', client: 'ours', concurrency: 4 }
+const OURS_6: S3Config = { id: 'ours-c6', label: 'ours s3, concurrency 6', client: 'ours', concurrency: 6 }
 const LIB_STORAGE: S3Config = { id: 'lib-storage', label: '@aws-sdk/lib-storage Upload, queueSize 4', client: 'lib-storage', concurrency: 4 }
 const UPPY: S3Config = { id: 'uppy', label: '@uppy/aws-s3 (defaults, limit 6)', client: 'uppy', concurrency: undefined }
 
 /** The rows of each environment, the ceiling first, the rival last. */
 export const S3_CONFIGS: Record<S3Environment, S3Config[]> = {
   node: [S3_RAW, OURS_1, OURS_4, LIB_STORAGE],
-  chromium: [S3_RAW, OURS_1, OURS_4, UPPY],
+  chromium: [S3_RAW, OURS_1, OURS_4, OURS_6, UPPY],
 }
 
 /** What the section runs. */

@@ -3,6 +3,13 @@
  * at once after an expired signature (at most `maxReSigns` times), retried on its own with
  * p-retry's backoff after a retryable failure (after the answer's `Retry-After` first, capped by
  * `maxRetryAfter`). Its progress and retries go to the runner.
+ *
+ * A part's first attempt may use a signature asked for ahead of its turn ({@link signAhead}),
+ * while the parts before it were in flight, so that no slot waits a round trip to the signing
+ * backend between two parts. Such a signature is used only while it is fresh
+ * ({@link SIGNED_AHEAD_FRESH}); one that went stale turns signing ahead off for the round (parts
+ * that slow gain nothing from it), and one whose signing failed is signed again in the attempt,
+ * where its failure counts.
  * @module
  */
 import type { RetryOptions, UploadEvents } from '../options'
@@ -41,6 +48,37 @@ export interface PartContext {
   offline?: (signal: AbortSignal) => Promise<void> | undefined
   /** A part URL was signed (the runner names the object after it when completion gives no location). */
   onSigned?: (url: string) => void
+  /** Parts signed ahead of their turn; absent: each attempt signs its part. */
+  ahead?: SignedAhead
+}
+
+/** The parts of one round signed ahead of their turn. */
+export interface SignedAhead {
+  /** By part number: when the signature was asked for (ms since the epoch), and the answer (undefined when signing failed). */
+  parts: Map<number, { at: number; answer: Promise<unknown> }>
+  /** Set once a signature went stale before its turn: the round signs no more ahead. */
+  off: boolean
+}
+
+/**
+ * How long a part signed ahead stays good to send with, ms. Presigned URLs last minutes (S3's
+ * presigner 15 by default, Uppy's backend examples 15 as well); a part that waited longer is
+ * signed again, so a URL never expires because it was signed early.
+ */
+export const SIGNED_AHEAD_FRESH = 60_000
+
+/** Asks for `part`'s signature now, for its first attempt (see the module's note). */
+export function signAhead(ctx: PartContext, part: S3PlannedPart): void {
+  const ahead = ctx.ahead
+  if (ahead === undefined) return
+  // A signature still waiting after SIGNED_AHEAD_FRESH: parts this slow gain nothing from signing ahead.
+  for (const early of ahead.parts.values()) if (ctx.now() - early.at >= SIGNED_AHEAD_FRESH) ahead.off = true
+  if (ahead.off || ahead.parts.has(part.number) || ctx.signal.aborted) return
+  const answer = ctx.chunk(part).then(
+    (chunk) => sign(ctx, part, chunk),
+    () => undefined,
+  )
+  ahead.parts.set(part.number, { at: ctx.now(), answer: answer.catch(() => undefined) })
 }
 
 /**
@@ -65,14 +103,31 @@ export async function sendPart(ctx: PartContext, part: S3PlannedPart): Promise<s
   )
 }
 
-/** Signs `part` and sends it once. */
-async function attemptPart(ctx: PartContext, part: S3PlannedPart): Promise<S3PartResult> {
+/** `signPart` for `part`, whose body is `chunk`. */
+function sign(ctx: PartContext, part: S3PlannedPart, chunk: SourceChunk): Promise<unknown> {
   const { protocol, signal } = ctx
-  const chunk = await ctx.chunk(part)
   // As @uppy/aws-s3 does, a Blob part goes to signPart too (a slice: nothing is read).
   const body = typeof Blob !== 'undefined' && chunk.body instanceof Blob ? { body: chunk.body } : {}
   const options = { ...ctx.upload, partNumber: part.number, signal, ...body }
-  const signed = await callback(protocol, 'signPart', signal, () => protocol.callbacks.signPart(ctx.file, options))
+  return callback(protocol, 'signPart', signal, () => protocol.callbacks.signPart(ctx.file, options))
+}
+
+/** The signature asked for ahead of `part`'s turn, when there is a fresh one (taken: later attempts sign afresh). */
+async function signedAhead(ctx: PartContext, part: S3PlannedPart): Promise<unknown> {
+  const ahead = ctx.ahead
+  const early = ahead?.parts.get(part.number)
+  if (ahead === undefined || early === undefined) return undefined
+  ahead.parts.delete(part.number)
+  if (ctx.now() - early.at < SIGNED_AHEAD_FRESH) return early.answer
+  ahead.off = true
+  return undefined
+}
+
+/** Signs `part` (or takes its signature asked for ahead) and sends it once. */
+async function attemptPart(ctx: PartContext, part: S3PlannedPart): Promise<S3PartResult> {
+  const { protocol, signal } = ctx
+  const chunk = await ctx.chunk(part)
+  const signed = (await signedAhead(ctx, part)) ?? (await sign(ctx, part, chunk))
   const request = protocol.partRequest(signed, part)
   ctx.onSigned?.(request.url)
   ctx.onProgress(part.number, 0)

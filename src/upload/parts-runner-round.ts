@@ -8,7 +8,7 @@
 import type { S3HeldPart, S3PlannedPart } from '../protocols/s3-types'
 import { partsOutcome } from './parts'
 import { asUploadError, isGone } from './parts-runner-calls'
-import { sendPart, type PartContext } from './parts-runner-part'
+import { sendPart, signAhead, type PartContext } from './parts-runner-part'
 import type { PartsSession } from './parts-session'
 import type { Effect } from './session-types'
 
@@ -45,10 +45,13 @@ export class Flights {
     private readonly acked: () => number,
     private readonly settle: (error: unknown, parts?: S3HeldPart[]) => void,
   ) {
-    this.context = io.context(this.stop.signal, (number, bytes) => {
-      this.sending.set(number, bytes)
-      if (bytes > 0) this.progress()
-    })
+    this.context = {
+      ...io.context(this.stop.signal, (number, bytes) => {
+        this.sending.set(number, bytes)
+        if (bytes > 0) this.progress()
+      }),
+      ahead: { parts: new Map(), off: false },
+    }
     io.signal.addEventListener('abort', this.onAbort, { once: true })
     if (io.signal.aborted) this.onAbort()
   }
@@ -71,6 +74,11 @@ export class Flights {
     )
     this.tasks.add(task)
     void task.finally(() => this.tasks.delete(task))
+  }
+
+  /** Asks for the signatures of `parts` now, while others are in flight, for when their turn comes. */
+  signAhead(parts: readonly S3PlannedPart[]): void {
+    if (!this.over) for (const part of parts) signAhead(this.context, part)
   }
 
   /** Reports progress now. */
@@ -123,6 +131,8 @@ export function sizedRound(session: PartsSession, io: RoundIO): Promise<S3HeldPa
           },
         )
       }
+      // The part after these, signed while they are in flight: a slot that frees sends it at once.
+      if (parts.length > 0) flights.signAhead(session.upcoming(1))
     }
     if (flights.ended) return
     const position = session.position

@@ -7,7 +7,18 @@
  */
 import type { UploadError } from '../errors'
 import type { UploadState } from '../options'
-import { applyPartEvent, bytesDone, nextParts, partsOutcome, planParts, type HeldPart, type Part, type PartPlanInput, type PartsState } from './parts'
+import {
+  applyPartEvent,
+  bytesDone,
+  nextParts,
+  partsOutcome,
+  pendingParts,
+  planParts,
+  type HeldPart,
+  type Part,
+  type PartPlanInput,
+  type PartsState,
+} from './parts'
 import type { Effect, UploadPosition } from './session-types'
 
 /** The answer to a part event: effects, then the error that ends the upload, or every part's tag. */
@@ -46,6 +57,12 @@ export class PartsSession {
     const parts = nextParts(this.parts)
     for (const part of parts) this.parts = applyPartEvent(this.parts, { kind: 'started', number: part.number })
     return { parts, effects }
+  }
+
+  /** The first `count` parts {@link next} would hand out once slots free (none while paused or finished); nothing changes. */
+  upcoming(count: number): Part[] {
+    if (this.state === 'paused' || FINISHED.has(this.state)) return []
+    return pendingParts(this.parts, count)
   }
 
   /** Part `number` is stored with `etag`. */

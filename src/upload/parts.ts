@@ -98,9 +98,18 @@ export function planParts(input: PartPlanInput): PartsState {
  * `concurrency` in flight. None once a part failed for good.
  */
 export function nextParts(state: PartsState): Part[] {
-  if (partsOutcome(state).kind !== 'running') return []
-  const free = state.concurrency - inFlight(state)
-  return state.parts.filter((part) => state.status.get(part.number) === 'pending').slice(0, Math.max(0, free))
+  return pendingParts(state, state.concurrency - inFlight(state))
+}
+
+/** The first `count` pending parts, lowest numbers first; none once a part failed for good or all are done. */
+export function pendingParts(state: PartsState, count: number): Part[] {
+  if (count < 1 || partsOutcome(state).kind !== 'running') return []
+  const pending: Part[] = []
+  for (const part of state.parts) {
+    if (pending.length >= count) break
+    if (state.status.get(part.number) === 'pending') pending.push(part)
+  }
+  return pending
 }
 
 /**

@@ -165,7 +165,7 @@ describe('parts runner against s3rver', () => {
     const callbacks = withCallbacks({
       signPart: (file, options) => {
         signs.push(options.partNumber)
-        return staleLeft-- > 0 ? stale.signPart(file, options) : backend.signPart(file, options)
+        return options.partNumber === 1 && staleLeft-- > 0 ? stale.signPart(file, options) : backend.signPart(file, options)
       },
     })
     const from = server.partRequests.length
@@ -177,7 +177,8 @@ describe('parts runner against s3rver', () => {
       [1, 200],
       [2, 200],
     ])
-    expect(signs).toEqual([1, 1, 2])
+    // Part 1 signed twice (re-signed once its 403 is read), part 2 once (ahead of its turn, while part 1 was in flight).
+    expect([...signs].sort()).toEqual([1, 1, 2])
     expect(of('retry')).toEqual([])
   })
 

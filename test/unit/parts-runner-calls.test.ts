@@ -171,6 +171,105 @@ describe('Retry-After on part retries', () => {
   })
 })
 
+describe('signing ahead', () => {
+  const START = Date.UTC(2026, 11, 1, 6, 0, 0)
+  beforeEach(() => vi.useFakeTimers({ now: START }))
+  afterEach(() => vi.useRealTimers())
+
+  /** The bucket, but each part request takes `putMs` and each signPart `signMs` (fake time); signs and PUT starts logged. */
+  function slowBucket(putMs: number, signMs: number) {
+    const bucket = memoryBucket([])
+    const signs: { part: number; at: number }[] = []
+    const sign = bucket.callbacks.signPart
+    bucket.callbacks.signPart = async (file, options) => {
+      signs.push({ part: options.partNumber, at: Date.now() - START })
+      if (signMs > 0) await new Promise((resolve) => setTimeout(resolve, signMs))
+      return sign(file, options)
+    }
+    const send = bucket.send
+    const slow: PartSender = async (request, chunk, hooks) => {
+      const answer = await send(request, chunk, hooks)
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, putMs)
+        hooks.signal.addEventListener('abort', () => (clearTimeout(timer), reject(new UploadError('network', 'cut'))), { once: true })
+      })
+      return answer
+    }
+    // Signs asked at the same time come in no fixed order (the one ahead may be asked first): by time, then part.
+    const byTime = (a: { part: number; at: number }, b: { part: number; at: number }): number => a.at - b.at || a.part - b.part
+    return { ...bucket, send: slow, signs: () => [...signs].sort(byTime), puts: () => bucket.sends.map((put) => ({ part: put.part, at: put.at - START })) }
+  }
+
+  it('the next part is signed while the one before is in flight: parts go back to back, no signing wait between them; SHA-256 equal', async () => {
+    const data = randomData(11 * MiB) // 3 parts of 5 MiB, one at a time
+    const bucket = slowBucket(1000, 100)
+    const done = runner(bucket, data.bytes).run.run()
+    await vi.advanceTimersByTimeAsync(10_000)
+    await done
+    // Signed one at a time after each PUT, they would start at 100, 1200 and 2300 ms.
+    expect(bucket.puts()).toEqual([
+      { part: 1, at: 100 },
+      { part: 2, at: 1100 },
+      { part: 3, at: 2100 },
+    ])
+    expect(bucket.signs()).toEqual([
+      { part: 1, at: 0 },
+      { part: 2, at: 0 },
+      { part: 3, at: 1100 },
+    ])
+    const stored = bucket.stored()!
+    expect([stored.length, sha256(stored)]).toEqual([data.bytes.length, data.sha256])
+  })
+
+  it('a signature that waited a minute is not used: the part is signed again at its turn, and no later part is signed ahead', async () => {
+    const data = randomData(11 * MiB)
+    const bucket = slowBucket(61_000, 0) // a slow link: 61 s per part
+    const done = runner(bucket, data.bytes).run.run()
+    await vi.advanceTimersByTimeAsync(200_000)
+    await done
+    expect(bucket.signs()).toEqual([
+      { part: 1, at: 0 },
+      { part: 2, at: 0 }, // ahead, stale at its turn
+      { part: 2, at: 61_000 },
+      { part: 3, at: 122_000 },
+    ])
+    expect(bucket.puts().map((put) => put.at)).toEqual([0, 61_000, 122_000])
+    expect(sha256(bucket.stored()!)).toBe(data.sha256)
+  })
+
+  it('a signPart that fails ahead of its turn is asked again at the turn, where its failure would count: no retry, SHA-256 equal', async () => {
+    const data = randomData(11 * MiB)
+    const bucket = slowBucket(1000, 0)
+    const sign = bucket.callbacks.signPart
+    let failures = 1
+    bucket.callbacks.signPart = (file, options) =>
+      options.partNumber === 2 && failures-- > 0 ? Promise.reject(new TypeError('fetch failed')) : sign(file, options)
+    const { run, retries } = runner(bucket, data.bytes)
+    const done = run.run()
+    await vi.advanceTimersByTimeAsync(10_000)
+    await done
+    expect(bucket.signs().map((signed) => signed.part)).toEqual([1, 2, 3]) // the failed call is not logged: it never reached the backend
+    expect(retries).toEqual([])
+    expect(sha256(bucket.stored()!)).toBe(data.sha256)
+  })
+
+  it('a pause drops the signatures asked ahead: after it, each part is signed afresh', async () => {
+    const data = randomData(11 * MiB)
+    const bucket = slowBucket(1000, 0)
+    const pause = new AbortController()
+    const { run } = runner(bucket, data.bytes, { signal: pause.signal })
+    const first = run.run().catch((error: unknown) => error)
+    await vi.advanceTimersByTimeAsync(500) // part 1 in flight, part 2 signed ahead
+    pause.abort()
+    expect(await first).toMatchObject({ code: 'aborted' })
+    const done = run.run(new AbortController().signal)
+    await vi.advanceTimersByTimeAsync(10_000)
+    await done
+    expect(bucket.signs().map((signed) => signed.part)).toEqual([1, 2, 1, 2, 3])
+    expect(sha256(bucket.stored()!)).toBe(data.sha256)
+  })
+})
+
 describe('callback errors', () => {
   it('a completeMultipartUpload that rejects once is callback-failed, retried (the cause kept), then completes; SHA-256 equal', async () => {
     const data = randomData(6 * MiB)
