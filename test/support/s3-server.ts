@@ -149,7 +149,9 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
   const s3rverHandler = s3rver.callback()
   const uploadDirectory = (uploadId: string): string => join(directory, S3_BUCKET, '._S3rver_uploads', uploadId)
   const origins = options.corsOrigins ?? ['*']
-  const gate = createGate(uploadDirectory, options.preflight === 's3rver' ? undefined : origins)
+  // A path segment cannot name another folder: s3rver's upload ids are hex.
+  const uploadExists = (uploadId: string): boolean => /^[\w-]+$/.test(uploadId) && existsSync(join(uploadDirectory(uploadId), 'key'))
+  const gate = createGate(uploadExists, options.preflight === 's3rver' ? undefined : origins)
   const server = createServer((req, res) => {
     if (!gate.handle(req, res)) s3rverHandler(req, res)
   })
@@ -168,7 +170,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
     partsArrived: gate.arrived,
     failNextParts: gate.failNext,
     uploadDirectory,
-    uploadExists: (uploadId) => /^[\w-]+$/.test(uploadId) && existsSync(join(uploadDirectory(uploadId), 'key')),
+    uploadExists,
     stop: () => stop(server, s3rver, client, directory),
   }
 }
@@ -194,7 +196,7 @@ interface Gate {
 }
 
 /** The gate; `corsOrigins` set means it answers CORS preflights for them itself. */
-function createGate(uploadDirectory: (uploadId: string) => string, corsOrigins: readonly string[] | undefined): Gate {
+function createGate(uploadExists: (uploadId: string) => boolean, corsOrigins: readonly string[] | undefined): Gate {
   const requests: PartRequestRecord[] = []
   const faults: S3Fault[] = []
   const waiters: { count: number; resolve: () => void }[] = []
@@ -229,9 +231,7 @@ function createGate(uploadDirectory: (uploadId: string) => string, corsOrigins: 
       if (res.writableFinished) record.status = res.statusCode
       close()
     })
-    // A path segment cannot name another folder: s3rver's upload ids are hex.
-    const exists = /^[\w-]+$/.test(uploadId) && existsSync(join(uploadDirectory(uploadId), 'key'))
-    const fault = exists ? faults.shift() : { status: 404, code: 'NoSuchUpload', message: 'The specified upload does not exist.' }
+    const fault = uploadExists(uploadId) ? faults.shift() : { status: 404, code: 'NoSuchUpload', message: 'The specified upload does not exist.' }
     if (fault === undefined) return false
     req.resume()
     req.on('end', () => answerFault(req, res, fault))
