@@ -52,10 +52,16 @@ export interface PartContext {
   ahead?: SignedAhead
 }
 
+/** A signature asked for ahead: when (ms since the epoch), and the answer (undefined when signing failed). */
+interface EarlySignature {
+  at: number
+  answer: Promise<unknown>
+}
+
 /** The parts of one round signed ahead of their turn. */
 export interface SignedAhead {
-  /** By part number: when the signature was asked for (ms since the epoch), and the answer (undefined when signing failed). */
-  parts: Map<number, { at: number; answer: Promise<unknown> }>
+  /** By part number. */
+  parts: Map<number, EarlySignature>
   /** Set once a signature went stale before its turn: the round signs no more ahead. */
   off: boolean
 }
@@ -72,13 +78,17 @@ export function signAhead(ctx: PartContext, part: S3PlannedPart): void {
   const ahead = ctx.ahead
   if (ahead === undefined) return
   // A signature still waiting after SIGNED_AHEAD_FRESH: parts this slow gain nothing from signing ahead.
-  for (const early of ahead.parts.values()) if (ctx.now() - early.at >= SIGNED_AHEAD_FRESH) ahead.off = true
+  for (const early of ahead.parts.values()) if (stale(ctx, early)) ahead.off = true
   if (ahead.off || ahead.parts.has(part.number) || ctx.signal.aborted) return
-  const answer = ctx.chunk(part).then(
-    (chunk) => sign(ctx, part, chunk),
-    () => undefined,
-  )
-  ahead.parts.set(part.number, { at: ctx.now(), answer: answer.catch(() => undefined) })
+  const answer = ctx
+    .chunk(part)
+    .then((chunk) => sign(ctx, part, chunk))
+    .catch(() => undefined)
+  ahead.parts.set(part.number, { at: ctx.now(), answer })
+}
+
+function stale(ctx: PartContext, early: EarlySignature): boolean {
+  return ctx.now() - early.at >= SIGNED_AHEAD_FRESH
 }
 
 /**
@@ -118,7 +128,7 @@ async function signedAhead(ctx: PartContext, part: S3PlannedPart): Promise<unkno
   const early = ahead?.parts.get(part.number)
   if (ahead === undefined || early === undefined) return undefined
   ahead.parts.delete(part.number)
-  if (ctx.now() - early.at < SIGNED_AHEAD_FRESH) return early.answer
+  if (!stale(ctx, early)) return early.answer
   ahead.off = true
   return undefined
 }
