@@ -63,8 +63,8 @@ async function pageRun(
   const key = `bench/chromium-raw-${target.size}-${target.run}-${config.id}`
   const args = {
     backend: bench.endpoint.url,
-    partSize: options.partSize,
-    concurrency: config.concurrency ?? 1,
+    partSize: config.defaults ? undefined : options.partSize,
+    concurrency: config.defaults ? undefined : (config.concurrency ?? 1),
     key,
     putUrl: config.client === 'raw' ? await bench.putUrl(key) : '',
   }

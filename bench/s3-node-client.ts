@@ -10,7 +10,8 @@
  *   chunkSize, concurrency })` (node-http, the file store), signing through the backend's JSON
  *   endpoint (as an app's client would).
  * - `lib-storage`: `@aws-sdk/lib-storage`'s `Upload` with an `S3Client` holding the credentials
- *   (how it is used: it signs itself), `queueSize` and `partSize` from the job, the file as a stream.
+ *   (how it is used: it signs itself), `queueSize` and `partSize` from the job (or its defaults: 4
+ *   and 5 MiB), the file as a stream.
  * @module
  */
 import { Upload } from '@aws-sdk/lib-storage'
@@ -27,10 +28,10 @@ export interface S3NodeJob {
   /** The data file. */
   path: string
   size: number
-  /** Part size (ours, lib-storage). */
-  partSize: number
-  /** Parts in flight (ours), queueSize (lib-storage). */
-  concurrency: number
+  /** Part size (ours, lib-storage); undefined: the client's default. */
+  partSize: number | undefined
+  /** Parts in flight (ours), queueSize (lib-storage); undefined: the client's default. */
+  concurrency: number | undefined
   /** The backend's JSON endpoint (ours). */
   backendUrl: string
   /** s3rver's endpoint (lib-storage). */
@@ -63,7 +64,13 @@ async function libStorage(job: S3NodeJob): Promise<void> {
   const client = s3Client(job.s3Endpoint)
   try {
     const body = createReadStream(job.path, { highWaterMark: 1024 * 1024 })
-    const upload = new Upload({ client, params: { Bucket: job.bucket, Key: job.key, Body: body }, queueSize: job.concurrency, partSize: job.partSize })
+    const params = { Bucket: job.bucket, Key: job.key, Body: body }
+    const upload = new Upload({
+      client,
+      params,
+      ...(job.concurrency === undefined ? {} : { queueSize: job.concurrency }),
+      ...(job.partSize === undefined ? {} : { partSize: job.partSize }),
+    })
     await upload.done()
   } finally {
     client.destroy()

@@ -21,10 +21,10 @@ export interface OursS3Upload<Input> {
   input: Input
   /** The app backend's five callbacks. */
   callbacks: S3Callbacks
-  /** The part size in bytes. */
-  chunkSize: number
-  /** Parts in flight. */
-  concurrency: number
+  /** The part size in bytes; undefined: the default. */
+  chunkSize: number | undefined
+  /** Parts in flight; undefined: the default. */
+  concurrency: number | undefined
 }
 
 /** What it answers: the object's key (for the SHA-256 check) and URL. */
@@ -44,7 +44,11 @@ export async function uploadOurs<Input>({ Upload, input, callbacks, chunkSize, c
       return callbacks.completeMultipartUpload(file, options)
     },
   })
-  const { url } = await new Upload(input, { protocol, chunkSize, concurrency }).start()
+  const { url } = await new Upload(input, {
+    protocol,
+    ...(chunkSize === undefined ? {} : { chunkSize }),
+    ...(concurrency === undefined ? {} : { concurrency }),
+  }).start()
   if (key === undefined) throw new Error('s3 bench: the upload completed without completeMultipartUpload')
   return { key, url }
 }

@@ -64,18 +64,24 @@ export function raw(putUrl: string, key: string): Promise<S3PageUpload> {
   })
 }
 
-/** Ours: `concurrency` parts of `partSize` in flight over XHR. */
-export async function ours(backendUrl: string, partSize: number, concurrency: number): Promise<S3PageUpload> {
+/** Ours: `concurrency` parts of `partSize` in flight over XHR (undefined: the default). */
+export async function ours(backendUrl: string, partSize: number | undefined, concurrency: number | undefined): Promise<S3PageUpload> {
   const file = new File([blob()], 'bench.bin', { type: 'application/octet-stream', lastModified: Date.now() })
   const started = performance.now()
   const done = await uploadOurs({ Upload, input: file, callbacks: remoteS3Backend(backendUrl), chunkSize: partSize, concurrency })
   return { ms: performance.now() - started, key: done.key }
 }
 
-/** `@uppy/aws-s3` with its defaults, multipart forced, parts of `partSize`, signing through the same backend. */
-export async function uppy(backendUrl: string, partSize: number): Promise<S3PageUpload> {
+/** `@uppy/aws-s3` with its defaults, multipart forced, parts of `partSize` (undefined: its default), signing through the same backend. */
+export async function uppy(backendUrl: string, partSize: number | undefined): Promise<S3PageUpload> {
   const backend = remoteS3Backend(backendUrl)
-  const file: S3File = { name: 'bench.bin', type: 'application/octet-stream', size: blob().size, metadata: {} }
+  const file: S3File = {
+    name: 'bench.bin',
+    type: 'application/octet-stream',
+    size: blob().size,
+    metadata: {},
+    meta: { name: 'bench.bin', type: 'application/octet-stream' },
+  }
   const never = new AbortController().signal
   let key = ''
   const ref = (options: { uploadId?: string; key: string; signal?: AbortSignal | undefined }) => ({
@@ -85,7 +91,7 @@ export async function uppy(backendUrl: string, partSize: number): Promise<S3Page
   })
   const client = new Uppy({ autoProceed: false }).use(AwsS3, {
     shouldUseMultipart: true,
-    getChunkSize: () => partSize,
+    ...(partSize === undefined ? {} : { getChunkSize: () => partSize }),
     createMultipartUpload: async () => {
       const created = await backend.createMultipartUpload(file, never)
       key = created.key

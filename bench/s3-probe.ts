@@ -27,7 +27,13 @@ const data = new Uint8Array(sizeMiB * MiB)
 for (let at = 0; at < data.length; at += 4096) data[at] = at & 255
 const path = join(dir, 'probe.bin')
 await writeFile(path, data)
-const file = { name: 'probe.bin', type: 'application/octet-stream', size: data.length, metadata: {} }
+const file = {
+  name: 'probe.bin',
+  type: 'application/octet-stream',
+  size: data.length,
+  metadata: {},
+  meta: { name: 'probe.bin', type: 'application/octet-stream' },
+}
 const never = new AbortController().signal
 
 function put(url: string, body: Uint8Array): Promise<string> {

@@ -19,6 +19,8 @@ export interface S3Config {
   client: S3Client
   /** Parts in flight (ours; lib-storage's queueSize); undefined for the rest. */
   concurrency: number | undefined
+  /** True: the client's own default part size (and, for ours, parts in flight) instead of the section's part size. */
+  defaults?: boolean
 }
 
 /** One upload. */
@@ -44,7 +46,7 @@ export interface S3Row {
   mibPerSecond: number | undefined
   /** Median over rounds of this run's MiB/s / the ceiling's in the same round. */
   ratioToCeiling: number | undefined
-  /** The same against the environment's rival (lib-storage in Node, Uppy in Chromium). */
+  /** The same against the environment's rival (lib-storage in Node, Uppy in Chromium) (with defaults when the row has them). */
   ratioToRival: number | undefined
   /** Label of the rival. */
   rival: string

@@ -6,7 +6,9 @@
  * - ours with 1 and 4 parts in flight (s3-ours.ts), and in Chromium 6 as well (Uppy's limit, and
  *   Chromium's connections per host over HTTP/1.1);
  * - Node: `@aws-sdk/lib-storage`'s `Upload` (queueSize 4); Chromium: `@uppy/aws-s3`;
- * all multipart rows with the same part size. Ours and Uppy sign through the test backend's JSON
+ * - out of the box: ours with default options against lib-storage's defaults (Node) and Uppy
+ *   with its default part size (Chromium; 5 MiB each; Uppy's multipart forced, as in every row);
+ * every other multipart row with the section's part size. Ours and Uppy sign through the test backend's JSON
  * endpoint (s3-backend-http.ts); every stored object's SHA-256 is read back with GetObject (a
  * mismatch fails the run) and the object deleted. Node clients run in their own process
  * (s3-node-client.ts); the Chromium page is s3-page.ts (s3-chromium.ts).
@@ -36,12 +38,36 @@ const OURS_1: S3Config = { id: 'ours-c1', label: 'ours s3, concurrency 1', clien
 const OURS_4: S3Config = { id: 'ours-c4', label: 'ours s3, concurrency 4', client: 'ours', concurrency: 4 }
 const OURS_6: S3Config = { id: 'ours-c6', label: 'ours s3, concurrency 6', client: 'ours', concurrency: 6 }
 const LIB_STORAGE: S3Config = { id: 'lib-storage', label: '@aws-sdk/lib-storage Upload, queueSize 4', client: 'lib-storage', concurrency: 4 }
-const UPPY: S3Config = { id: 'uppy', label: '@uppy/aws-s3 (defaults, limit 6)', client: 'uppy', concurrency: undefined }
+const UPPY: S3Config = { id: 'uppy', label: '@uppy/aws-s3, limit 6 (its default)', client: 'uppy', concurrency: undefined }
+/** Out of the box: ours with nothing but the protocol (8 MiB parts up to 78 GiB, 4 in flight). */
+const OURS_DEFAULTS: S3Config = { id: 'ours-defaults', label: 'ours s3, default options', client: 'ours', concurrency: undefined, defaults: true }
+/** lib-storage out of the box: 5 MiB parts, queueSize 4. */
+const LIB_STORAGE_DEFAULTS: S3Config = {
+  id: 'lib-storage-defaults',
+  label: '@aws-sdk/lib-storage Upload, defaults (5 MiB parts)',
+  client: 'lib-storage',
+  concurrency: undefined,
+  defaults: true,
+}
+/** Uppy with its default part size too (5 MiB up to 48 GiB, limit 6); multipart still forced (its default sends files under 100 MiB in one PUT). */
+const UPPY_DEFAULTS: S3Config = {
+  id: 'uppy-defaults',
+  label: '@uppy/aws-s3, default part size (5 MiB)',
+  client: 'uppy',
+  concurrency: undefined,
+  defaults: true,
+}
 
-/** The rows of each environment, the ceiling first, the rival last. */
+/** The rows of each environment, the ceiling first. */
 export const S3_CONFIGS: Record<S3Environment, S3Config[]> = {
-  node: [S3_RAW, OURS_1, OURS_4, LIB_STORAGE],
-  chromium: [S3_RAW, OURS_1, OURS_4, OURS_6, UPPY],
+  node: [S3_RAW, OURS_1, OURS_4, LIB_STORAGE, OURS_DEFAULTS, LIB_STORAGE_DEFAULTS],
+  chromium: [S3_RAW, OURS_1, OURS_4, OURS_6, UPPY, OURS_DEFAULTS, UPPY_DEFAULTS],
+}
+
+/** The rival a row is compared with: the environment's lib-storage or Uppy row, with defaults when the row has them. */
+function rivalOf(environment: S3Environment, config: S3Config): S3Config {
+  const rivals = S3_CONFIGS[environment].filter((candidate) => candidate.client === 'lib-storage' || candidate.client === 'uppy')
+  return rivals.find((candidate) => candidate.defaults === config.defaults) ?? rivals[0]!
 }
 
 /** What the section runs. */
@@ -152,8 +178,8 @@ async function nodeRun(bench: S3Bench, config: S3Config, options: S3BenchOptions
     client: config.client === 'uppy' ? 'ours' : config.client,
     path: file.path,
     size: file.size,
-    partSize: options.partSize,
-    concurrency: config.concurrency ?? 1,
+    partSize: config.defaults ? undefined : options.partSize,
+    concurrency: config.defaults ? undefined : (config.concurrency ?? 1),
     backendUrl: bench.endpoint.url,
     s3Endpoint: bench.server.endpoint,
     bucket: bench.server.bucket,
@@ -179,12 +205,12 @@ function ratios(runs: S3Run[], base: S3Run[]): number | undefined {
   )
 }
 
-/** The rows of one environment and size from the runs of each configuration (ceiling first, rival last). */
+/** The rows of one environment and size from the runs of each configuration (ceiling first). */
 export function s3Rows(environment: S3Environment, sizeMiB: number, runs: Map<string, S3Run[]>): S3Row[] {
   const configs = S3_CONFIGS[environment]
   const ceiling = runs.get(configs[0]!.id) ?? []
-  const rival = configs.at(-1)!
   return configs.map((config) => {
+    const rival = rivalOf(environment, config)
     const own = runs.get(config.id) ?? []
     const good = own.filter((run) => run.verified)
     return {

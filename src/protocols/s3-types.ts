@@ -20,6 +20,11 @@ export interface S3File {
   readonly size: number | undefined
   /** The user's `metadata` option. */
   readonly metadata: Readonly<Record<string, string>>
+  /**
+   * The same as `@uppy/aws-s3` hands it (`file.meta`): `metadata` with the file's `name` and `type`
+   * (when known) over it, so callbacks written for Uppy run unchanged.
+   */
+  readonly meta: Readonly<Record<string, string>>
 }
 
 /** A multipart upload: S3's `UploadId` and the object key (the backend may choose any key). */

@@ -136,6 +136,9 @@ export function s3(callbacks: S3Callbacks): S3Protocol {
     callbackError,
     recordState: s3RecordState,
     readRecordState: readS3RecordState,
-    file: (source, metadata) => Object.freeze({ name: source.name, type: source.type, size: source.size, metadata: Object.freeze({ ...metadata }) }),
+    file: ({ name, type, size }, metadata) => {
+      const meta = { ...metadata, ...(name === undefined ? {} : { name }), ...(type === undefined ? {} : { type }) }
+      return Object.freeze({ name, type, size, metadata: Object.freeze({ ...metadata }), meta: Object.freeze(meta) })
+    },
   }
 }

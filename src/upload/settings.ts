@@ -96,8 +96,8 @@ export function chunkSizing(chunkSize: number | undefined, context: ChunkSizeCon
 /**
  * Throws for options a JavaScript caller could get wrong without a compiler to tell: a
  * TypeError for an unknown name (a typo such as `chunksize` would otherwise be ignored), a
- * RangeError for a `chunkSize` that is not positive or a `concurrency` that is not a positive
- * integer. (A negative `maxRestarts` or
+ * RangeError for a `chunkSize` that is not positive (or, for a parts protocol such as S3, outside
+ * its part sizes) or a `concurrency` that is not a positive integer. (A negative `maxRestarts` or
  * `maxRetryAfter` acts as 0.)
  */
 export function checkUploadOptions(options: UploadOptions): void {
@@ -107,8 +107,10 @@ export function checkUploadOptions(options: UploadOptions): void {
     const known = UPLOAD_OPTION_NAMES.find((option) => option.toLowerCase() === name.toLowerCase())
     throw new TypeError(`resumable-upload: unknown option \`${name}\`${known ? ` (did you mean \`${known}\`?)` : ''}`)
   }
-  const { chunkSize = 1, concurrency = 1 } = options
+  const { chunkSize = 1, concurrency = 1, protocol } = options
   if (!(chunkSize > 0)) throw new RangeError('resumable-upload: `chunkSize` must be a positive number or Infinity')
   // `% 1` is NaN for NaN and Infinity.
   if (!(concurrency > 0 && concurrency % 1 === 0)) throw new RangeError('resumable-upload: `concurrency` must be a positive integer')
+  // A parts protocol's own rule for its part size (S3: 5 MiB to 5 GiB), here rather than at start().
+  if (typeof protocol === 'object' && 'parts' in protocol) protocol.checkChunkSize(options.chunkSize)
 }

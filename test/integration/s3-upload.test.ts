@@ -292,12 +292,18 @@ describe('Upload with s3()', () => {
     expect(await backend.sha256Of(callbacks.lastKey()!)).toEqual({ sha256: data.sha256, size: data.bytes.length })
   })
 
-  it('concurrency: a positive integer, else RangeError at construction; IETF and tus ignore it', () => {
+  it('concurrency (a positive integer) and chunkSize (S3 part rules): checked at construction; IETF and tus ignore concurrency', () => {
     for (const concurrency of [0, -1, 1.5, Number.NaN, Infinity]) {
       expect(() => new Upload(new Uint8Array(1), { protocol: s3(backend), concurrency })).toThrow(RangeError)
     }
     expect(() => new Upload(new Uint8Array(1), { endpoint: 'http://127.0.0.1:1/', concurrency: 2 })).not.toThrow()
     expect(() => new Upload(new Uint8Array(1), { endpoint: 'http://127.0.0.1:1/', protocol: 'tus', concurrency: 8 })).not.toThrow()
+    // The part size follows S3's rules at construction, not first at start().
+    expect(() => new Upload(new Uint8Array(1), { protocol: s3(backend), chunkSize: 5 * MiB - 1 })).toThrow(/at least 5 MiB/)
+    expect(() => new Upload(new Uint8Array(1), { protocol: s3(backend), chunkSize: 5 * 1024 * MiB + 1 })).toThrow(RangeError)
+    expect(() => new Upload(new Uint8Array(1), { protocol: s3(backend), chunkSize: 5 * MiB + 0.5 })).toThrow(TypeError)
+    expect(() => new Upload(new Uint8Array(1), { protocol: s3(backend), chunkSize: 5 * MiB })).not.toThrow()
+    expect(() => new Upload(new Uint8Array(1), { protocol: s3(backend), chunkSize: Infinity })).not.toThrow()
     // s3() needs no endpoint; IETF still does.
     expect(() => new Upload(new Uint8Array(1), { protocol: s3(backend) })).not.toThrow()
     expect(() => new Upload(new Uint8Array(1), {})).toThrow(TypeError)

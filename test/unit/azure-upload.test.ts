@@ -15,14 +15,15 @@ describe('azureBlob() for new Upload', () => {
     expect([typeof protocol.run, typeof protocol.terminate, typeof protocol.createRun]).toEqual(['function', 'function', 'function'])
   })
 
-  it('needs no endpoint; a chunkSize Azure cannot take fails at start() before the url function is called', async () => {
+  it('needs no endpoint; a chunkSize Azure cannot take is refused by the constructor, before the url function is called', () => {
     let calls = 0
     const protocol = azureBlob({ url: () => (calls++, SAS_URL) })
     expect(() => new Upload(new Uint8Array(1), { protocol })).not.toThrow()
     expect(() => new Upload(new Uint8Array(1), { protocol, chunkSize: 0 })).toThrow(RangeError)
     expect(() => new Upload(new Uint8Array(1), { protocol, concurrency: 0 })).toThrow(RangeError)
-    const tooLarge = new Upload(new Uint8Array(1), { protocol, chunkSize: 4000 * 1024 * 1024 + 1, store: false })
-    await expect(tooLarge.start()).rejects.toThrow(/4,000 MiB/)
+    expect(() => new Upload(new Uint8Array(1), { protocol, chunkSize: 4000 * 1024 * 1024 + 1, store: false })).toThrow(/4,000 MiB/)
+    expect(() => new Upload(new Uint8Array(1), { protocol, chunkSize: 1.5 })).toThrow(TypeError)
+    expect(() => new Upload(new Uint8Array(1), { protocol, chunkSize: 4000 * 1024 * 1024 })).not.toThrow()
     expect(calls).toBe(0)
   })
 

@@ -591,9 +591,17 @@ describe('s3()', () => {
     const protocol = s3(uppyBackend)
     expect([protocol.name, protocol.version, protocol.parts, protocol.callbacks]).toEqual(['s3', '1', true, uppyBackend])
     expect(protocol.partSize(11 * MiB, 5 * MiB)).toBe(5 * MiB)
-    const file = protocol.file({ name: 'a.bin', type: 'application/octet-stream', size: 3 }, { user: 'x' })
-    expect(file).toEqual({ name: 'a.bin', type: 'application/octet-stream', size: 3, metadata: { user: 'x' } })
-    expect(Object.isFrozen(file) && Object.isFrozen(file.metadata)).toBe(true)
+    const file = protocol.file({ name: 'a.bin', type: 'application/octet-stream', size: 3 }, { user: 'x', name: 'mine' })
+    expect(file).toEqual({
+      name: 'a.bin',
+      type: 'application/octet-stream',
+      size: 3,
+      metadata: { user: 'x', name: 'mine' },
+      // @uppy/aws-s3's file.meta: the metadata with the file's name and type over it.
+      meta: { user: 'x', name: 'a.bin', type: 'application/octet-stream' },
+    })
+    expect(Object.isFrozen(file) && Object.isFrozen(file.metadata) && Object.isFrozen(file.meta)).toBe(true)
+    expect(protocol.file({ size: undefined }, { user: 'x' })).toMatchObject({ name: undefined, meta: { user: 'x' } })
   })
 
   it.each(['createMultipartUpload', 'signPart', 'listParts', 'completeMultipartUpload', 'abortMultipartUpload'] as const)(
