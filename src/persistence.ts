@@ -70,6 +70,16 @@ export class UploadPersistence {
   }
 
   /**
+   * Takes the lock again for a run that goes on at a URL this Upload already holds: the end of
+   * its last run let the lock go, and another Upload of the file may have taken it since.
+   */
+  async relock(signal: AbortSignal): Promise<undefined> {
+    const state = this.#state
+    if (state.key !== undefined) state.lock ??= await this.#lock(state.key, signal)
+    return undefined
+  }
+
+  /**
    * Records the upload URL as soon as it is known. A parts protocol (S3, Azure) passes `parts`:
    * its state (JSON text, kept in the record's `state`) and the bytes its completed parts hold
    * (the record's `offset`), all in one record write. It calls this again as parts complete:

@@ -190,8 +190,9 @@ export class BaseUpload<Input> {
       session.config = { ...session.config, ...context, chunkSize, sizer: undefined, size: source.size, discovers }
       // Limits learned in an earlier run (only answers bring them, read by ./later, loaded then) may refuse the source now.
       if (Object.keys(session.limits).length > 0) this.#apply({ effects: [], error: (await loadLater()).checkLimits(source.size, session.limits) })
-      // Continues a stored upload of the same source, if the store has one this Upload may use.
-      const record = !this.url && (await this.#persistence.open(source, this.input, protocol, this.#trusted, this.#runController.signal))
+      // A stored upload of the same source this Upload may use; at a URL it holds, only the lock again.
+      const [persistence, signal] = [this.#persistence, this.#runController.signal]
+      const record = await (this.url ? persistence.relock(signal) : persistence.open(source, this.input, protocol, this.#trusted, signal))
       if (record) this.#apply(session.resumeAt(record.url, 'stored'))
       const result = await this.#rounds(source, protocol)
       this.#apply((await loadLater()).finish(session))
@@ -200,8 +201,7 @@ export class BaseUpload<Input> {
       return result
     } catch (error) {
       const failure = this.state === 'aborted' ? aborted('aborted') : toUploadError(error)
-      // The failures that forget the stored record come from requests and answers: ./later, which
-      // lists them, has loaded by then (it is not fetched for a failure before any request).
+      // Failures that forget the record come from answers: ./later, which lists them, has loaded by then.
       if (laterLoaded()?.FORGET_ON.has(failure.code)) await this.#persistence.remove()
       if (this.state !== 'aborted') {
         this.#apply(session.setState('failed'))

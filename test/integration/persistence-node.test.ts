@@ -7,9 +7,9 @@ import { chmod, chown, mkdir, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Upload, fileStore, memoryStore } from '../../src/node'
+import { Upload, fileStore, memoryStore, nodeHttpTransport } from '../../src/node'
 import type { UploadWarning } from '../../src/persistence'
-import type { Store, UploadRecord } from '../../src/types'
+import type { Store, Transport, UploadRecord } from '../../src/types'
 import { startReferenceServer, type ReferenceServer } from '../server'
 import { randomData, tempDir, writeTestFile, type TestData } from '../support/files'
 
@@ -67,6 +67,53 @@ describe('file store across processes', () => {
     expect((server.stats.perUpload.get(id)?.bodyBytesReceived ?? 0) - data.bytes.length).toBeLessThanOrEqual(MiB)
     // removeOnSuccess: the record is gone.
     expect(await fileStore(storeDirectory).list()).toEqual([])
+  })
+})
+
+describe('the record lock across runs', () => {
+  /** node-http, counting what it sends by method. */
+  function countingTransport(): Transport & { methods: string[] } {
+    const inner = nodeHttpTransport()
+    const methods: string[] = []
+    return { ...inner, methods, send: (request, options) => (methods.push(request.method), inner.send(request, options)) }
+  }
+
+  it('start() again at a URL the Upload holds takes the lock again: while another Upload of the file holds it, locked, and nothing sent', async () => {
+    const store = memoryStore()
+    const data = randomData(3 * MiB)
+    const path = await writeTestFile(work.dir, 'relock.bin', data)
+    const options = { endpoint: server.endpoint, store, chunkSize: MiB, lock: 'fail' as const, retry: { retries: 0 } }
+    // The first run fails after the creation: the Upload holds its URL, the store its record.
+    const refused = server.faults.add({ type: 'status', status: 403, match: { kind: 'append' } })
+    const transport = countingTransport()
+    const first = new Upload(path, { ...options, transport })
+    await expect(first.start()).rejects.toMatchObject({ code: 'http-status', status: 403 })
+    expect(refused.hits).toBe(1)
+    const url = first.url
+    expect(url).toBeDefined()
+    expect((await store.list()).map((record) => record.url)).toEqual([url])
+
+    // Another Upload of the file resumes that record and pauses after a chunk, holding the lock.
+    const second = new Upload(path, options)
+    let pausedAfter: (() => void) | undefined
+    const paused = new Promise<void>((resolve) => (pausedAfter = resolve))
+    second.on('chunk', () => {
+      if (pausedAfter) second.pause()
+      pausedAfter?.()
+      pausedAfter = undefined
+    })
+    const running = second.start()
+    await paused
+    const sent = transport.methods.length
+    await expect(first.start()).rejects.toMatchObject({ code: 'locked' })
+    expect(transport.methods.length).toBe(sent)
+
+    second.resume()
+    expect((await running).url).toBe(url)
+    await expectStored(url!, data)
+    // The lock free again and the record gone (complete): the first Upload only asks, and is done.
+    expect((await first.start()).url).toBe(url)
+    expect(transport.methods.slice(sent)).toEqual(['HEAD'])
   })
 })
 
