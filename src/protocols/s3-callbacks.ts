@@ -48,7 +48,9 @@ export function readCreated(value: unknown): S3UploadRef {
  * transport sets them) and nothing else: never the Upload's own headers, which are meant for the
  * app's server, not for the bucket.
  * @throws UploadError `callback-invalid` for a missing or non-http(s) URL, a method other than
- *   PUT, or headers that are not name-to-string pairs a request can carry
+ *   PUT, headers that are not name-to-string pairs a request can carry, or a URL or headers that
+ *   carry the `x-amz-checksum-*` of no bytes for a part that has some (S3 would refuse every
+ *   attempt with `BadDigest`; the AWS SDK signs it in unless told not to)
  */
 export function partRequest(signed: unknown, part: S3PlannedPart): S3PartRequest {
   const url = field(signed, 'url')
@@ -58,7 +60,34 @@ export function partRequest(signed: unknown, part: S3PlannedPart): S3PartRequest
   if (method !== undefined && (typeof method !== 'string' || method.toUpperCase() !== 'PUT'))
     throw invalid('signPart', 'no `method`, or PUT', describe(signed, 'method'))
   const headers = readHeaders(field(signed, 'headers'))
+  const checksum = part.end > part.start ? emptyChecksum(url, headers) : undefined
+  if (checksum !== undefined) {
+    throw invalid(
+      'signPart',
+      `a URL S3 can take for part ${part.number}`,
+      `one signed with \`${checksum}\` of no bytes, which S3 refuses for a part of ${part.end - part.start} (BadDigest). The AWS SDK for JavaScript (3.729 and later) signs that in by default: make the backend's client with \`new S3Client({ requestChecksumCalculation: 'WHEN_REQUIRED' })\``,
+    )
+  }
   return { method: 'PUT', url, headers, body: { start: part.start, end: part.end }, partNumber: part.number }
+}
+
+/** Each checksum S3 takes, of no bytes (base64). */
+const EMPTY_CHECKSUMS: Readonly<Record<string, string>> = {
+  crc32: 'AAAAAA==',
+  crc32c: 'AAAAAA==',
+  crc64nvme: 'AAAAAAAAAAA=',
+  sha1: '2jmj7l5rSw0yVb/vlWAYkK/YBwk=',
+  sha256: '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+}
+
+/** The `x-amz-checksum-*` of no bytes a signed part carries in its query or headers, if any. */
+function emptyChecksum(url: string, headers: HeaderMap): string | undefined {
+  const query = new URL(url).searchParams
+  for (const [algorithm, empty] of Object.entries(EMPTY_CHECKSUMS)) {
+    const name = `x-amz-checksum-${algorithm}`
+    if ((query.get(name) ?? headers[name]) === empty) return name
+  }
+  return undefined
 }
 
 /**

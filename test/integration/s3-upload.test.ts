@@ -5,6 +5,8 @@
  * `findPrevious`, and the `concurrency` option. Every upload that completes is checked with
  * GetObject's SHA-256.
  */
+import { S3Client, UploadPartCommand } from '@aws-sdk/client-s3'
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { spawn } from 'node:child_process'
 import { readdir } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,7 +19,7 @@ import { startCuttingProxy } from '../support/cutting-proxy'
 import { randomData, tempDir, writeTestFile } from '../support/files'
 import { createS3Backend, type S3TestBackend } from '../support/s3-backend'
 import { serveS3Backend } from '../support/s3-backend-http'
-import { startS3Server, type S3TestServer } from '../support/s3-server'
+import { S3_CREDENTIALS, S3_REGION, startS3Server, type S3TestServer } from '../support/s3-server'
 
 const MiB = 1024 * 1024
 const CHILD = new URL('./fixtures/s3-upload-child.ts', import.meta.url).pathname
@@ -290,6 +292,29 @@ describe('Upload with s3()', () => {
     await restored[0]!.start()
     expect(backend.calls.createMultipartUpload - creates).toBe(1)
     expect(await backend.sha256Of(callbacks.lastKey()!)).toEqual({ sha256: data.sha256, size: data.bytes.length })
+  })
+
+  it("a backend presigning with the AWS SDK's defaults (the CRC32 of no bytes signed in): callback-invalid naming the fix, before any part is sent", async () => {
+    // S3 refuses such a part with BadDigest on every attempt; s3rver checks no checksum, so only the client can say it.
+    const defaults = new S3Client({ endpoint: server.endpoint, region: S3_REGION, forcePathStyle: true, credentials: S3_CREDENTIALS })
+    const callbacks: S3Callbacks = {
+      ...backend,
+      signPart: async (_file, { uploadId, key, partNumber }) => ({
+        url: await getSignedUrl(defaults, new UploadPartCommand({ Bucket: server.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber }), {
+          expiresIn: 600,
+        }),
+      }),
+    }
+    const before = server.partRequests.length
+    const upload = new Upload(randomData(6 * MiB).bytes, { protocol: s3(callbacks), chunkSize: 5 * MiB, store: false, retry: FAST_RETRY })
+    const events = record(upload)
+    await expect(upload.start()).rejects.toMatchObject({
+      code: 'callback-invalid',
+      message: expect.stringContaining("requestChecksumCalculation: 'WHEN_REQUIRED'"),
+    })
+    expect(server.partRequests.length).toBe(before)
+    expect(events.retry).toEqual([])
+    defaults.destroy()
   })
 
   it('concurrency (a positive integer) and chunkSize (S3 part rules): checked at construction; IETF and tus ignore concurrency', () => {

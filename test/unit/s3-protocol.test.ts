@@ -386,6 +386,28 @@ describe('partRequest', () => {
   ])('says what is wrong with %j', (signed, text) => {
     expect(uploadError(() => partRequest(signed, part)).message).toBe(`signPart must answer ${text}`)
   })
+
+  // What the AWS SDK for JavaScript 3.729+ presigns by default (measured with the pinned 3.1169
+  // presigner): the CRC32 of no bytes, which S3 checks against the part and refuses (BadDigest).
+  const SDK_DEFAULT = `${V4_URL}&x-amz-checksum-crc32=AAAAAA%3D%3D&x-amz-sdk-checksum-algorithm=CRC32`
+
+  it.each([
+    [{ url: SDK_DEFAULT }, 'x-amz-checksum-crc32'],
+    [{ url: `${V4_URL}&x-amz-checksum-sha256=47DEQpj8HBSa%2B%2FTImW%2B5JCeuQeRkm5NMpJWZG3hSuFU%3D` }, 'x-amz-checksum-sha256'],
+    [{ url: V4_URL, headers: { 'X-Amz-Checksum-CRC64NVME': 'AAAAAAAAAAA=' } }, 'x-amz-checksum-crc64nvme'],
+  ])('refuses a part signed with the checksum of no bytes (%j), naming the client setting that stops it', (signed, name) => {
+    const error = uploadError(() => partRequest(signed, part))
+    expect([error.code, error.retryable]).toEqual(['callback-invalid', false])
+    expect(error.message).toContain(`\`${name}\` of no bytes`)
+    expect(error.message).toContain("requestChecksumCalculation: 'WHEN_REQUIRED'")
+    expect(error.message).not.toMatch(/X-Amz-Signature|AAAAAA|bucket/)
+  })
+
+  it('takes the checksum of no bytes for an empty part, and a real checksum for any part', () => {
+    expect(partRequest({ url: SDK_DEFAULT }, { number: 1, start: 0, end: 0 }).url).toBe(SDK_DEFAULT)
+    const real = `${V4_URL}&x-amz-checksum-crc32=3q2%2B7w%3D%3D`
+    expect(partRequest({ url: real }, part).url).toBe(real)
+  })
 })
 
 describe('readListedParts', () => {
