@@ -35,7 +35,6 @@ export class BaseUpload<Input> {
   readonly #endpoint: string | undefined
   /** Whether a URL's origin may be used (the endpoint's, the `url` option's, `allowedOrigins`). */
   readonly #trusted: (url: string) => boolean
-  #protocolLoad: Promise<Protocol> | undefined
   #protocol: Protocol | undefined
   #source: Source | undefined
   #running: Promise<UploadResult> | undefined
@@ -292,9 +291,9 @@ export class BaseUpload<Input> {
     await this.#sender.send(request, undefined, {}, { signals: [], stopped: () => false }).catch(() => undefined)
   }
 
-  #resolveProtocol(): Promise<Protocol> {
+  /** The protocol #run has, else the option's; a failed load is not kept, so start() again loads it again. */
+  async #resolveProtocol(): Promise<Protocol> {
     const option = this.#settings.protocol
-    return (this.#protocolLoad ??=
-      typeof option === 'object' ? Promise.resolve(option) : loadProtocol(option, { clock: Date.now, interopVersion: this.options.interopVersion }))
+    return this.#protocol ?? (typeof option === 'object' ? option : loadProtocol(option, { clock: Date.now, interopVersion: this.options.interopVersion }))
   }
 }

@@ -170,21 +170,22 @@ test('tusProtocol() from the script tag: a stand-in that loads tus (and what che
   expect(requested).toContain(TUS_FILE)
 })
 
-// A 404, and a 200 whose script defines nothing (a stale CDN copy, an HTML fallback page). A new
-// Upload, not the failed one started again: Upload keeps its failed protocol load (reported).
+// A 404, and a 200 whose script defines nothing (a stale CDN copy, an HTML fallback page). The
+// failed Upload's start() again loads the file again: neither the loader nor the Upload keeps a failed load.
 for (const [what, answer] of [
   ['is not found (404)', { status: 404, body: 'not here' }],
   ['runs but defines nothing', { status: 200, contentType: 'text/javascript', body: 'void 0' }],
 ] as const)
-  test(`a sibling file that ${what}: a typed network UploadError, no hang; a later upload loads it and completes`, async ({ page, servers }) => {
+  test(`a sibling file that ${what}: a typed network UploadError, no hang; start() again loads it and completes`, async ({ page, servers }) => {
     const requested = siblingRequests(page)
     await page.route(`**/dist/${TUS_FILE}`, (route) => route.fulfill(answer))
     await page.goto(`${servers.pages.url}/upload.html`)
     const failed: PageOutcome = await page.evaluate(
       async ({ endpoint, size }) => {
         const { blob, sha256 } = await window.makeRandomBlob(size)
-        ;(window as unknown as { pending: unknown }).pending = { blob, sha256 }
-        return new window.ResumableUpload.Upload(blob, { endpoint, protocol: 'tus' }).start().then(
+        const upload = new window.ResumableUpload.Upload(blob, { endpoint, protocol: 'tus' })
+        ;(window as unknown as { pending: unknown }).pending = upload
+        return upload.start().then(
           () => ({ sha256, code: 'none' }),
           (error: { code?: string; message?: string; cause?: { message?: string } }) => ({
             sha256,
@@ -201,12 +202,8 @@ for (const [what, answer] of [
     expect(failed.message).toContain(TUS_FILE)
     expect(requested).toEqual([TUS_FILE])
     await page.unroute(`**/dist/${TUS_FILE}`)
-    const again: PageOutcome = await page.evaluate(async (endpoint) => {
-      const { blob, sha256 } = (window as unknown as { pending: { blob: Blob; sha256: string } }).pending
-      const { url } = await new window.ResumableUpload.Upload(blob, { endpoint, protocol: 'tus' }).start()
-      return { url, sha256 }
-    }, tus.endpoint)
-    const stored = await tus.stored(tus.idOf(again.url ?? ''))
+    const url = await page.evaluate(async () => (await (window as unknown as { pending: { start(): Promise<{ url: string }> } }).pending.start()).url)
+    const stored = await tus.stored(tus.idOf(url))
     expect({ length: stored?.length, sha256: stored?.sha256 }).toEqual({ length: SIZE, sha256: failed.sha256 })
     // Requested again (the loader forgets a failed load); the default checksum also loads its reader.
     expect(requested.filter((name) => name === TUS_FILE)).toEqual([TUS_FILE, TUS_FILE])
